@@ -1,0 +1,174 @@
+import { z } from 'zod';
+
+/** YAML numbers sometimes arrive as strings (quoted, or `os.environ/` values); accept both. */
+const number = z.union([
+  z.number(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+const positiveNumber = number.pipe(z.number().positive());
+const nonNegativeInt = number.pipe(z.number().int().nonnegative());
+const boolean = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', 'True', 'False']).transform((value) => value.toLowerCase() === 'true'),
+]);
+
+/** `litellm_params` of one `model_list` entry. Unknown keys are kept: LiteLLM sends them to the provider. */
+export const litellmParamsSchema = z.looseObject({
+  model: z.string().min(1, 'must name a provider model, e.g. openai/gpt-4o'),
+  api_base: z.url().optional(),
+  api_key: z.string().optional(),
+  api_version: z.string().optional(),
+  organization: z.string().optional(),
+  custom_llm_provider: z.string().optional(),
+  rpm: nonNegativeInt.optional(),
+  tpm: nonNegativeInt.optional(),
+  weight: number.pipe(z.number().nonnegative()).optional(),
+  timeout: positiveNumber.optional(),
+  stream_timeout: positiveNumber.optional(),
+  max_retries: nonNegativeInt.optional(),
+  max_parallel_requests: nonNegativeInt.optional(),
+  input_cost_per_token: number.optional(),
+  output_cost_per_token: number.optional(),
+  extra_headers: z.record(z.string(), z.string()).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  ssl_verify: z.union([boolean, z.string()]).optional(),
+  ca_bundle: z.string().optional(),
+  max_tokens: nonNegativeInt.optional(),
+  mock_response: z.string().optional(),
+  mock_latency_ms: nonNegativeInt.optional(),
+  mock_failure_rate: number.pipe(z.number().min(0).max(1)).optional(),
+  mock_stream_chunk_delay_ms: nonNegativeInt.optional(),
+});
+export type LitellmParams = z.infer<typeof litellmParamsSchema>;
+
+export const modelEntrySchema = z.object({
+  model_name: z.union([z.string().min(1), z.number().transform(String)]),
+  litellm_params: litellmParamsSchema,
+  model_info: z.looseObject({ id: z.string().optional() }).optional(),
+});
+export type ModelEntry = z.infer<typeof modelEntrySchema>;
+
+/** `[{"gpt-4o": ["gpt-4o-mini"]}]`, LiteLLM's shape: a list of one-key maps. */
+const fallbackList = z.array(z.record(z.string(), z.array(z.string())));
+
+const retryCount = nonNegativeInt.optional();
+export const retryPolicySchema = z.object({
+  TimeoutErrorRetries: retryCount,
+  RateLimitErrorRetries: retryCount,
+  InternalServerErrorRetries: retryCount,
+  AuthenticationErrorRetries: retryCount,
+  BadRequestErrorRetries: retryCount,
+  ContentPolicyViolationErrorRetries: retryCount,
+});
+export type RetryPolicyConfig = z.infer<typeof retryPolicySchema>;
+
+export const routingStrategies = [
+  'simple-shuffle',
+  'least-busy',
+  'latency-based-routing',
+  'usage-based-routing-v2',
+  'usage-based-routing',
+  'cost-based-routing',
+] as const;
+
+export const litellmSettingsSchema = z.object({
+  num_retries: nonNegativeInt.optional(),
+  request_timeout: positiveNumber.optional(),
+  fallbacks: fallbackList.optional(),
+  context_window_fallbacks: fallbackList.optional(),
+  content_policy_fallbacks: fallbackList.optional(),
+  default_fallbacks: z.array(z.string()).optional(),
+  drop_params: boolean.optional(),
+  set_verbose: boolean.optional(),
+  json_logs: boolean.optional(),
+});
+
+export const routerSettingsSchema = z.object({
+  routing_strategy: z.enum(routingStrategies).optional(),
+  routing_strategy_args: z
+    .object({
+      lowest_latency_buffer: number.pipe(z.number().min(0)).optional(),
+      ttl: positiveNumber.optional(),
+    })
+    .optional(),
+  num_retries: nonNegativeInt.optional(),
+  retry_policy: retryPolicySchema.optional(),
+  retry_after: number.pipe(z.number().min(0)).optional(),
+  allowed_fails: nonNegativeInt.optional(),
+  cooldown_time: number.pipe(z.number().min(0)).optional(),
+  disable_cooldowns: boolean.optional(),
+  timeout: positiveNumber.optional(),
+  stream_timeout: positiveNumber.optional(),
+  fallbacks: fallbackList.optional(),
+  context_window_fallbacks: fallbackList.optional(),
+  content_policy_fallbacks: fallbackList.optional(),
+  default_fallbacks: z.array(z.string()).optional(),
+});
+
+export const generalSettingsSchema = z.object({
+  master_key: z.string().min(1).optional(),
+  max_request_size_mb: positiveNumber.optional(),
+  max_parallel_requests: nonNegativeInt.optional(),
+});
+
+export const configSchema = z.object({
+  model_list: z.array(z.unknown()).default([]),
+  litellm_settings: litellmSettingsSchema.default({}),
+  router_settings: routerSettingsSchema.default({}),
+  general_settings: generalSettingsSchema.default({}),
+  environment_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+export type GatewayConfigFile = z.infer<typeof configSchema>;
+export type LitellmSettings = z.infer<typeof litellmSettingsSchema>;
+export type RouterSettings = z.infer<typeof routerSettingsSchema>;
+export type GeneralSettings = z.infer<typeof generalSettingsSchema>;
+
+/**
+ * Settings LiteLLM users write that this gateway accepts but does not act on yet. Each is reported once,
+ * so a migrated file loads and the user knows what is ignored.
+ */
+export const notYetSupported: Readonly<Record<string, readonly string[]>> = {
+  litellm_settings: [
+    'cache',
+    'cache_params',
+    'success_callback',
+    'failure_callback',
+    'callbacks',
+    'service_callback',
+    'max_budget',
+    'budget_duration',
+    'redact_user_api_key_info',
+    'turn_off_message_logging',
+    'modify_params',
+    'telemetry',
+  ],
+  router_settings: [
+    'redis_host',
+    'redis_port',
+    'redis_password',
+    'redis_url',
+    'enable_pre_call_checks',
+    'model_group_alias',
+    'provider_budget_config',
+  ],
+  general_settings: [
+    'database_url',
+    'database_connection_pool_limit',
+    'database_connection_timeout',
+    'disable_spend_logs',
+    'store_model_in_db',
+    'alerting',
+    'alerting_threshold',
+    'proxy_batch_write_at',
+    'use_redis_transaction_buffer',
+    'background_health_checks',
+    'health_check_interval',
+    'allow_requests_on_db_unavailable',
+    'disable_master_key_return',
+    'custom_auth',
+  ],
+};

@@ -1,0 +1,53 @@
+import type { UpstreamResponse } from '../../upstream/http.ts';
+import { credential, postJson } from '../upstream-call.ts';
+import type { Deployment, Operation, Provider, ProviderResult, RequestBody } from '../types.ts';
+
+export const openAIPaths: Readonly<Record<Operation, string>> = {
+  chat: '/chat/completions',
+  completion: '/completions',
+  embedding: '/embeddings',
+};
+
+export interface OpenAICompatibleOptions {
+  readonly name: string;
+  readonly defaultApiBase: string | undefined;
+  readonly operations?: readonly Operation[];
+  /** Extra headers for this family, besides the bearer token. */
+  readonly headers?: (deployment: Deployment) => Record<string, string>;
+}
+
+/** Any server that speaks OpenAI's API: bodies go through with the model renamed, streams go through untouched. */
+export function openAICompatible(options: OpenAICompatibleOptions): Provider {
+  return {
+    name: options.name,
+    operations: new Set(options.operations ?? ['chat', 'completion', 'embedding']),
+    defaultApiBase: options.defaultApiBase,
+    check(params) {
+      return options.defaultApiBase === undefined && params.api_base === undefined
+        ? `${options.name} needs litellm_params.api_base`
+        : undefined;
+    },
+    async call(operation, body, deployment, context) {
+      const base = trimSlash(deployment.apiBase ?? options.defaultApiBase ?? '');
+      const headers: Record<string, string> = { ...options.headers?.(deployment) };
+      const apiKey = credential(deployment, 'api_key');
+      if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
+      const response = await postJson(context, deployment, base + openAIPaths[operation], headers, {
+        ...body,
+        model: deployment.model,
+      });
+      return openAIResult(response, body);
+    },
+  };
+}
+
+/** An OpenAI-shaped response as the route sends it on: parsed JSON, or the SSE bytes as they came. */
+export async function openAIResult(response: UpstreamResponse, body: RequestBody): Promise<ProviderResult> {
+  if (body.stream === true) return { kind: 'stream', frames: response.body };
+  const raw = await response.body.text();
+  return { kind: 'json', body: JSON.parse(raw), raw };
+}
+
+export function trimSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}

@@ -1,0 +1,322 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GatewayConfig } from '../config/load.ts';
+import { GatewayError } from '../errors.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import type { Deployment, Operation, ProviderResult, RequestBody } from '../providers/types.ts';
+import type { UpstreamHttp } from '../upstream/http.ts';
+import { networkFailure } from '../upstream/http.ts';
+import { ClientAbortError, ProviderError, toClientError, type FailureClass } from '../upstream/errors.ts';
+import { Cooldowns } from './cooldowns.ts';
+import { DeploymentStats } from './deployment-stats.ts';
+import { Fallbacks } from './fallbacks.ts';
+import {
+  backoffMs,
+  defaultBackoff,
+  retryBudget,
+  type BackoffSettings,
+  type RetryBudget,
+} from './retry-policy.ts';
+import type { Random } from './random.ts';
+import { createStrategy, type RoutingStrategy } from './strategies.ts';
+import { timeoutsOf } from './timeouts.ts';
+
+export interface RouteRequest {
+  readonly operation: Operation;
+  readonly modelGroup: string;
+  readonly body: RequestBody;
+  /** Aborted with a ClientAbortError when the client goes away. */
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+  /** A per-request `fallbacks` list, replacing the configured one. */
+  readonly fallbacks?: readonly string[];
+  readonly estimatedTokens: number;
+}
+
+export interface RouteResult {
+  readonly result: ProviderResult;
+  readonly deployment: Deployment;
+  /** How many upstream calls it took, across retries and fallbacks. */
+  readonly attempts: number;
+}
+
+export interface RouterOptions {
+  readonly http: UpstreamHttp;
+  readonly registry: ProviderRegistry;
+  readonly random?: Random;
+  readonly backoff?: Partial<BackoffSettings>;
+  readonly now?: () => number;
+}
+
+/** A failure that ends a whole model group: its last error and why. */
+interface GroupFailure {
+  readonly error: GatewayError | ProviderError;
+  readonly failure: FailureClass | 'unavailable';
+}
+
+/** Picks a deployment per model group, retries per failure class, cools down failing deployments, falls back. */
+export class Router {
+  readonly stats: DeploymentStats;
+  readonly cooldowns: Cooldowns;
+  readonly #groups: ReadonlyMap<string, readonly Deployment[]>;
+  readonly #config: GatewayConfig;
+  readonly #options: RouterOptions;
+  readonly #strategy: RoutingStrategy;
+  readonly #retries: RetryBudget;
+  readonly #fallbacks: Fallbacks;
+  readonly #backoff: BackoffSettings;
+  readonly #random: Random;
+
+  constructor(config: GatewayConfig, options: RouterOptions) {
+    const now = options.now ?? Date.now;
+    this.#config = config;
+    this.#options = options;
+    this.#random = options.random ?? Math.random;
+    this.#groups = groupByModelName(config.deployments);
+    this.stats = new DeploymentStats(now);
+    this.cooldowns = new Cooldowns(
+      {
+        allowedFails: config.routerSettings.allowed_fails ?? 3,
+        cooldownMs: (config.routerSettings.cooldown_time ?? 5) * 1000,
+        disabled: config.routerSettings.disable_cooldowns ?? false,
+      },
+      now,
+    );
+    this.#strategy = createStrategy(config.routerSettings, this.stats, this.#random);
+    this.#retries = retryBudget(config.routerSettings, config.litellmSettings);
+    this.#fallbacks = new Fallbacks(config.routerSettings, config.litellmSettings);
+    this.#backoff = {
+      ...defaultBackoff,
+      ...(config.routerSettings.retry_after === undefined
+        ? {}
+        : { minimumMs: config.routerSettings.retry_after * 1000 }),
+      ...options.backoff,
+    };
+  }
+
+  modelGroups(): readonly string[] {
+    return [...this.#groups.keys()];
+  }
+
+  deploymentsOf(group: string): readonly Deployment[] {
+    return this.#groups.get(group) ?? [];
+  }
+
+  hasGroup(name: string): boolean {
+    return this.#groups.has(name);
+  }
+
+  /** Runs the request on its model group, then on the fallback groups, until one answers. */
+  async route(request: RouteRequest): Promise<RouteResult> {
+    const tried = new Set<string>();
+    let attempts = 0;
+    const attempt = (group: string): Promise<RouteResult | GroupFailure> => {
+      tried.add(group);
+      return this.#tryGroup(group, request, () => ++attempts);
+    };
+
+    let outcome = await attempt(request.modelGroup);
+    if (!('failure' in outcome)) return outcome;
+    for (const group of this.#fallbacks.after(request.modelGroup, outcome.failure, request.fallbacks)) {
+      if (tried.has(group) || !this.#groups.has(group)) continue;
+      outcome = await attempt(group);
+      if (!('failure' in outcome)) return outcome;
+    }
+    throw clientErrorOf(outcome.error);
+  }
+
+  async #tryGroup(
+    group: string,
+    request: RouteRequest,
+    countAttempt: () => number,
+  ): Promise<RouteResult | GroupFailure> {
+    const deployments = (this.#groups.get(group) ?? []).filter((deployment) =>
+      this.#options.registry.get(deployment.provider)?.operations.has(request.operation),
+    );
+    if (deployments.length === 0) {
+      const error = new GatewayError(
+        'unsupported_operation',
+        `model group "${group}" has no deployment that serves ${request.operation}`,
+      );
+      return { error, failure: 'unavailable' };
+    }
+    const failed = new Set<string>();
+    let retries = 0;
+    for (;;) {
+      const deployment = this.#choose(deployments, failed, request.estimatedTokens);
+      if (deployment instanceof GatewayError) return { error: deployment, failure: 'unavailable' };
+      try {
+        const result = await this.#call(deployment, request);
+        return { result, deployment, attempts: countAttempt() };
+      } catch (error) {
+        countAttempt();
+        if (!(error instanceof ProviderError)) throw error;
+        failed.add(deployment.id);
+        this.cooldowns.recordFailure(deployment.id, error.failure);
+        if (retries >= this.#retries[error.failure]) return { error, failure: error.failure };
+        retries++;
+        const anotherReady = deployments.some(
+          (other) => !failed.has(other.id) && !this.cooldowns.isCoolingDown(other.id),
+        );
+        await this.#pause(
+          backoffMs(this.#backoff, retries, error.retryAfterMs, anotherReady, this.#random),
+          request.signal,
+        );
+      }
+    }
+  }
+
+  /** A healthy deployment not yet tried for this request if there is one; a cooled-down one only when alone. */
+  #choose(
+    deployments: readonly Deployment[],
+    failed: ReadonlySet<string>,
+    estimatedTokens: number,
+  ): Deployment | GatewayError {
+    const healthy = deployments.filter((deployment) => !this.cooldowns.isCoolingDown(deployment.id));
+    const fresh = healthy.filter((deployment) => !failed.has(deployment.id));
+    const candidates =
+      fresh.length > 0 ? fresh : healthy.length > 0 ? healthy : deployments.length === 1 ? deployments : [];
+    if (candidates.length === 0) {
+      const seconds = Math.ceil(
+        this.cooldowns.msUntilAvailable(deployments.map((deployment) => deployment.id)) / 1000,
+      );
+      return new GatewayError(
+        'no_deployment_available',
+        `every deployment of "${deployments[0]?.modelName ?? ''}" is cooling down after failures`,
+        {
+          headers: { 'retry-after': String(Math.max(1, seconds)) },
+        },
+      );
+    }
+    const picked = this.#strategy.pick(candidates, estimatedTokens);
+    if (picked === undefined) {
+      return new GatewayError(
+        'rate_limited',
+        `every deployment of "${deployments[0]?.modelName ?? ''}" is at its rpm/tpm limit`,
+        {
+          headers: { 'retry-after': '60' },
+        },
+      );
+    }
+    return picked;
+  }
+
+  /** One upstream call with its deadline. For a stream, the deadline covers the first chunk only. */
+  async #call(deployment: Deployment, request: RouteRequest): Promise<ProviderResult> {
+    const provider = this.#options.registry.get(deployment.provider);
+    if (provider === undefined)
+      throw new ProviderError('internal', `provider ${deployment.provider} is not available`);
+    const timeouts = timeoutsOf(deployment, this.#config.routerSettings, this.#config.litellmSettings);
+    const streaming = request.body.stream === true;
+    // One controller per attempt, aborted by the client going away or by the deadline (cheaper than AbortSignal.any).
+    const attempt = new AbortController();
+    const onClientAbort = () => {
+      attempt.abort(request.signal.reason);
+    };
+    request.signal.addEventListener('abort', onClientAbort, { once: true });
+    const unlink = () => {
+      request.signal.removeEventListener('abort', onClientAbort);
+    };
+    const timer = setTimeout(
+      () => {
+        attempt.abort(new ProviderError('timeout', 'deadline passed'));
+      },
+      streaming ? timeouts.firstChunkMs : timeouts.requestMs,
+    );
+    const { signal } = attempt;
+    const started = performance.now();
+    this.stats.started(deployment, request.estimatedTokens);
+    let streamStarted = false;
+    try {
+      const result = await provider.call(request.operation, request.body, deployment, {
+        http: this.#options.http,
+        signal,
+        requestId: request.requestId,
+        dropParams: this.#config.litellmSettings.drop_params ?? false,
+        idleTimeoutMs: timeouts.requestMs,
+      });
+      if (result.kind === 'json') {
+        this.stats.recordLatency(deployment, performance.now() - started);
+        const used = totalTokensOf(result.body);
+        if (used !== undefined) this.stats.settleTokens(deployment, request.estimatedTokens, used);
+        return result;
+      }
+      const frames = await startStream(result.frames, signal, deployment);
+      this.stats.recordLatency(deployment, performance.now() - started);
+      streamStarted = true;
+      return { kind: 'stream', frames: this.#untilEnd(frames, deployment, unlink) };
+    } catch (error) {
+      if (error instanceof ProviderError || error instanceof ClientAbortError) throw error;
+      throw networkFailure(error, signal, deployment.provider);
+    } finally {
+      clearTimeout(timer);
+      if (!streamStarted) {
+        unlink();
+        this.stats.finished(deployment);
+      }
+    }
+  }
+
+  async *#untilEnd(
+    frames: AsyncIterable<Uint8Array | string>,
+    deployment: Deployment,
+    unlink: () => void,
+  ): AsyncGenerator<Uint8Array | string> {
+    try {
+      yield* frames;
+    } finally {
+      unlink();
+      this.stats.finished(deployment);
+    }
+  }
+
+  async #pause(ms: number, signal: AbortSignal): Promise<void> {
+    if (ms <= 0) return;
+    try {
+      await sleep(ms, undefined, { signal });
+    } catch {
+      throw signal.reason instanceof ClientAbortError ? signal.reason : new ClientAbortError();
+    }
+  }
+}
+
+/** Waits for a stream's first chunk (the deadline still armed) and gives back the whole stream. */
+async function startStream(
+  frames: AsyncIterable<Uint8Array | string>,
+  signal: AbortSignal,
+  deployment: Deployment,
+): Promise<AsyncIterable<Uint8Array | string>> {
+  const iterator = frames[Symbol.asyncIterator]();
+  let first: IteratorResult<Uint8Array | string>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    await iterator.return?.();
+    if (error instanceof ProviderError) throw error;
+    throw networkFailure(error, signal, deployment.provider);
+  }
+  return (async function* () {
+    if (first.done === true) return;
+    yield first.value;
+    yield* { [Symbol.asyncIterator]: () => iterator };
+  })();
+}
+
+/** `usage.total_tokens` of an OpenAI response, when it reports one. */
+function totalTokensOf(body: unknown): number | undefined {
+  const total = (body as { usage?: { total_tokens?: unknown } } | null)?.usage?.total_tokens;
+  return typeof total === 'number' ? total : undefined;
+}
+
+function clientErrorOf(error: GatewayError | ProviderError): GatewayError {
+  return error instanceof GatewayError ? error : toClientError(error);
+}
+
+function groupByModelName(deployments: readonly Deployment[]): ReadonlyMap<string, readonly Deployment[]> {
+  const groups = new Map<string, Deployment[]>();
+  for (const deployment of deployments) {
+    const group = groups.get(deployment.modelName) ?? [];
+    group.push(deployment);
+    groups.set(deployment.modelName, group);
+  }
+  return groups;
+}
