@@ -11,6 +11,7 @@ import type { BackoffSettings } from './router/retry-policy.ts';
 import { Router } from './router/router.ts';
 import { installErrorHandlers } from './routes/error-handler.ts';
 import { healthRoutes } from './routes/health.ts';
+import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
 import { openAIRoutes } from './routes/openai.ts';
 import { UpstreamHttp } from './upstream/http.ts';
@@ -89,6 +90,7 @@ export function buildGateway(options: AppOptions): Gateway {
 
   installErrorHandlers(app);
   openAIRoutes(app, { router: () => router, authenticator: () => authenticator });
+  messagesRoutes(app, { router: () => router, authenticator: () => authenticator });
   modelRoutes(app, { router: () => router, authenticator: () => authenticator });
   healthRoutes(app, { configVersion: () => config.version });
   return { app, router: () => router };

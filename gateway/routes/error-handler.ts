@@ -3,7 +3,7 @@ import { GatewayError } from '../errors.ts';
 import { ClientAbortError } from '../upstream/errors.ts';
 
 /** fastify's own errors, mapped to the gateway's table so every error body has OpenAI's shape. */
-function fromFastifyError(error: FastifyError): GatewayError | undefined {
+export function fromFastifyError(error: FastifyError): GatewayError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new GatewayError(

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { GatewayError } from '../errors.ts';
 import type { Operation, RequestBody } from '../providers/types.ts';
-import type { Router } from '../router/router.ts';
+import type { RouteResult, Router } from '../router/router.ts';
 import { ClientAbortError } from '../upstream/errors.ts';
 import { authenticate } from './authenticate.ts';
 import {
@@ -50,6 +50,22 @@ async function forward(
   reply: FastifyReply,
   router: Router,
 ): Promise<FastifyReply> {
+  const routed = await routeFor(operation, body, request, reply, router);
+  if (routed.result.kind === 'json') {
+    const { raw, body: answer } = routed.result;
+    return raw === undefined ? reply.send(answer) : reply.type('application/json; charset=utf-8').send(raw);
+  }
+  return sendSse(reply, guardStream(routed.result.frames, request.log));
+}
+
+/** Routes a validated request; the upstream call is aborted when the client goes away. */
+export async function routeFor(
+  operation: Operation,
+  body: RequestBody & { model: string; fallbacks?: string[] | undefined },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  router: Router,
+): Promise<RouteResult> {
   if (!router.hasGroup(body.model)) throw unknownModel(body.model, router.modelGroups());
   const abort = new AbortController();
   reply.raw.once('close', () => {
@@ -65,15 +81,15 @@ async function forward(
     estimatedTokens: Math.ceil(Number(request.headers['content-length'] ?? 0) / 4),
   });
   request.routed = { model: body.model, deployment: routed.deployment.id, attempts: routed.attempts };
-  if (routed.result.kind === 'json') {
-    const { raw, body: answer } = routed.result;
-    return raw === undefined ? reply.send(answer) : reply.type('application/json; charset=utf-8').send(raw);
-  }
+  return routed;
+}
+
+export function sendSse(reply: FastifyReply, frames: AsyncIterable<Uint8Array | string>): FastifyReply {
   return reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no')
-    .send(Readable.from(guardStream(routed.result.frames, request.log)));
+    .send(Readable.from(frames));
 }
 
 export function validate<T>(schema: z.ZodType<T>, body: unknown): T {

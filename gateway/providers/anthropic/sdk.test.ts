@@ -1,41 +1,24 @@
 /**
  * The official Anthropic SDK as the judge of the wire format: it talks to the fake Anthropic API directly, and to
- * a small loopback server that serves the Messages API with this folder's translations in front of a provider
- * (the anthropic provider, or the OpenAI one) and its fake upstream.
+ * the gateway's `/v1/messages` route in front of a provider (the anthropic one, or the OpenAI one) and its fake
+ * upstream.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicProtocol, failMidStream } from '../../../e2e/fake-upstream/anthropic.ts';
 import { openAIProtocol } from '../../../e2e/fake-upstream/openai.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../../e2e/fake-upstream/server.ts';
-import { GatewayError } from '../../errors.ts';
-import { ProviderError, toClientError } from '../../upstream/errors.ts';
-import { UpstreamHttp } from '../../upstream/http.ts';
-import { openai } from '../openai/openai.ts';
-import type { Deployment, Provider } from '../types.ts';
-import { anthropic } from './anthropic.ts';
-import {
-  anthropicErrorOf,
-  anthropicToChatRequest,
-  chatChunksToAnthropicEvents,
-  chatCompletionToAnthropic,
-} from './messages-api.ts';
-import { anthropicDeployment, callContext } from './testing.ts';
+import { startGateway, type RunningGateway } from '../../test-support/gateway.ts';
 
 let fakeAnthropic: FakeUpstream;
 let fakeOpenAI: FakeUpstream;
-let http: UpstreamHttp;
 
 beforeAll(async () => {
   fakeAnthropic = await startFakeUpstream([anthropicProtocol()]);
   fakeOpenAI = await startFakeUpstream([openAIProtocol()]);
-  http = new UpstreamHttp({ env: {} });
 });
 
 afterAll(async () => {
-  await http.close();
   await fakeAnthropic.close();
   await fakeOpenAI.close();
 });
@@ -51,7 +34,7 @@ const weatherTool = {
   input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] },
 };
 
-function sdk(baseURL: string, apiKey = 'sk-ant-test'): Anthropic {
+function sdk(baseURL: string, apiKey = 'sk-master-messages-test'): Anthropic {
   return new Anthropic({ apiKey, baseURL, maxRetries: 0 });
 }
 
@@ -166,71 +149,54 @@ describe('the fake Anthropic API, read by the official SDK', () => {
   });
 });
 
-/** What the gateway's `/v1/messages` route does, in a few lines: translate, call a provider, translate back. */
-async function startMessagesApi(
-  provider: Provider,
-  deployment: Deployment,
-): Promise<{ url: string; server: Server }> {
-  const server = createServer((request, response) => {
-    void (async () => {
-      try {
-        const chat = anthropicToChatRequest(JSON.parse(await readBody(request)));
-        const result = await provider.call('chat', chat, deployment, callContext(http));
-        if (result.kind === 'json') {
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify(chatCompletionToAnthropic(result.body)));
-          return;
-        }
-        response.writeHead(200, { 'content-type': 'text/event-stream' });
-        for await (const frame of chatChunksToAnthropicEvents(result.frames, { model: String(chat.model) }))
-          response.write(frame);
-        response.end();
-      } catch (error) {
-        const known =
-          error instanceof GatewayError
-            ? error
-            : error instanceof ProviderError
-              ? toClientError(error)
-              : new GatewayError('internal_error', String(error));
-        const { status, headers, body } = anthropicErrorOf(known);
-        response.writeHead(status, { ...headers, 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      }
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 describe('the Messages API translation, end to end through the official SDK', () => {
-  let viaAnthropic: { url: string; server: Server };
-  let viaOpenAI: { url: string; server: Server };
+  let gateway: RunningGateway;
+  let viaAnthropic: { url: string };
+  let viaOpenAI: { url: string };
+  const masterKey = 'sk-master-messages-test';
 
   beforeAll(async () => {
-    viaAnthropic = await startMessagesApi(anthropic, anthropicDeployment(fakeAnthropic.url));
-    viaOpenAI = await startMessagesApi(openai, {
-      ...anthropicDeployment(`${fakeOpenAI.url}/v1`),
-      provider: 'openai',
-      model: 'gpt-4o',
-      params: { model: 'openai/gpt-4o' },
-    });
+    gateway = await startGateway(`
+model_list:
+  - model_name: claude
+    litellm_params: { model: anthropic/claude-sonnet-4-5, api_base: ${fakeAnthropic.url}, api_key: sk-ant-test }
+  - model_name: gpt
+    litellm_params: { model: openai/gpt-4o, api_base: ${fakeOpenAI.url}/v1, api_key: sk-openai-test }
+general_settings: { master_key: ${masterKey} }
+litellm_settings: { num_retries: 0 }
+`);
+    viaAnthropic = { url: gateway.url };
+    viaOpenAI = { url: gateway.url };
   });
 
   afterAll(async () => {
-    for (const { server } of [viaAnthropic, viaOpenAI]) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) =>
-        server.close(() => {
-          resolve();
-        }),
-      );
-    }
+    await gateway.close();
+  });
+
+  it('refuses a wrong key with an Anthropic authentication_error', async () => {
+    const call = sdk(gateway.url, 'sk-wrong').messages.create({
+      model: 'claude',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    await expect(call).rejects.toMatchObject({ status: 401, type: 'authentication_error' });
+  });
+
+  it('refuses an unknown model and a malformed body with invalid_request_error', async () => {
+    const unknown = sdk(gateway.url, masterKey).messages.create({
+      model: 'nope',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    await expect(unknown).rejects.toMatchObject({ status: 400, type: 'invalid_request_error' });
+    await expect(unknown).rejects.toThrow(/available models: claude, gpt/);
+    const response = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': masterKey },
+      body: '{"model": ',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
   });
 
   it('creates a message through the anthropic provider', async () => {
