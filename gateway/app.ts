@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { masterKeyAuthenticator, type Authenticator, type Principal } from './auth/authenticator.ts';
 import type { GatewayConfig } from './config/load.ts';
+import { Dependencies } from './observability/dependencies.ts';
 import { createLogger } from './observability/logger.ts';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
 import type { Random } from './router/random.ts';
@@ -37,6 +38,8 @@ export interface AppOptions {
 export interface Gateway {
   readonly app: FastifyInstance;
   readonly router: () => Router;
+  /** Shared services (database, Redis, cache) register their state here for readiness and metrics. */
+  readonly dependencies: Dependencies;
 }
 
 const defaultBodyLimitMb = 32;
@@ -54,6 +57,7 @@ export function buildGateway(options: AppOptions): Gateway {
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });
+  const dependencies = new Dependencies();
   const authenticator: Authenticator = masterKeyAuthenticator(config.masterKey);
 
   const app = Fastify<Server, IncomingMessage, ServerResponse>({
@@ -93,5 +97,5 @@ export function buildGateway(options: AppOptions): Gateway {
   messagesRoutes(app, { router: () => router, authenticator: () => authenticator });
   modelRoutes(app, { router: () => router, authenticator: () => authenticator });
   healthRoutes(app, { configVersion: () => config.version });
-  return { app, router: () => router };
+  return { app, router: () => router, dependencies };
 }

@@ -1,0 +1,36 @@
+/**
+ * What this pod knows of the services it shares with other pods (database, Redis, cache). Readiness reads it
+ * (a dependency never reached since start keeps the pod unready; a later outage only shows in the body and
+ * metrics, see DESIGN.md), and so do metrics. Each component registers a cheap, cached probe: never a network
+ * call on the probe path.
+ */
+export type DependencyName = 'db' | 'redis' | 'cache';
+
+export interface DependencyReport {
+  /** `down` after an error the component saw; `not_configured` when the pod runs without it. */
+  readonly status: 'up' | 'down' | 'not_configured';
+  /** Whether it answered at least once since this process started. */
+  readonly reachedOnce: boolean;
+  /** A short, secret-free reason, e.g. "connection refused". */
+  readonly detail?: string;
+}
+
+export class Dependencies {
+  readonly #probes = new Map<DependencyName, () => DependencyReport>();
+
+  register(name: DependencyName, probe: () => DependencyReport): void {
+    this.#probes.set(name, probe);
+  }
+
+  report(name: DependencyName): DependencyReport {
+    return this.#probes.get(name)?.() ?? { status: 'not_configured', reachedOnce: false };
+  }
+
+  /** Configured dependencies that have never answered: the pod is still starting. */
+  neverReached(): DependencyName[] {
+    return [...this.#probes.keys()].filter((name) => {
+      const report = this.report(name);
+      return report.status !== 'not_configured' && !report.reachedOnce;
+    });
+  }
+}
