@@ -1,0 +1,216 @@
+// The install paths users take: the Helm chart, manifests/install.yaml rendered from it, and Argo CD's health
+// checks, against the real helm, a real kube-apiserver and lua.
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBinaries, startControlPlane, type ControlPlane } from '../cluster/control-plane.ts';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '../..');
+const chart = join(root, 'charts/switchyard-operator');
+
+let helm: string;
+beforeAll(async () => {
+  helm = join(await buildBinaries(), 'helm');
+}, 900_000);
+
+async function template(...args: string[]): Promise<string> {
+  const { stdout } = await run(helm, ['template', 'sy', chart, '--kube-version', '1.36.0', ...args]);
+  return stdout;
+}
+
+async function templateError(...args: string[]): Promise<string> {
+  try {
+    await template(...args);
+  } catch (error) {
+    return String((error as { stderr?: string }).stderr);
+  }
+  throw new Error('helm template succeeded');
+}
+
+describe('the Helm chart', () => {
+  it('passes helm lint', async () => {
+    const { stdout } = await run(helm, ['lint', chart, '--kube-version', '1.36.0']);
+    expect(stdout).toContain('0 chart(s) failed');
+  });
+
+  it('ships the generated CRDs unchanged', () => {
+    const generated = readdirSync(join(root, 'crds')).sort();
+    expect(readdirSync(join(chart, 'crds')).sort()).toEqual(generated);
+    for (const file of generated)
+      expect(readFileSync(join(chart, 'crds', file), 'utf8'), file).toBe(
+        readFileSync(join(root, 'crds', file), 'utf8'),
+      );
+  });
+
+  it('is what manifests/install.yaml was rendered from (run charts/render-install.sh after a change)', async () => {
+    const { stdout } = await run(helm, [
+      'template',
+      'switchyard',
+      chart,
+      '--namespace',
+      'switchyard-system',
+      '--include-crds',
+      '--kube-version',
+      '1.36.0',
+    ]);
+    const rendered = stdout.replace(/^# Source: .*\n/gm, '').replace(/^---\n/, '');
+    expect(readFileSync(join(root, 'manifests/install.yaml'), 'utf8')).toContain(rendered);
+  });
+
+  it('refuses bad values at install with a message naming the value', async () => {
+    expect(await templateError('--set', 'replicaCount=0')).toMatch(/replicaCount.*minimum/);
+    expect(await templateError('--set', 'logLevel=loud')).toMatch(/logLevel.*must be one of/);
+    expect(await templateError('--set', 'watchNamespaces[0]=Not_A_Namespace')).toMatch(/watchNamespaces/);
+    expect(await templateError('--set', 'imagePullPolicy=Always')).toMatch(/imagePullPolicy/);
+  });
+
+  it('grants cluster-wide rights only without watchNamespaces, and a Role per namespace with it', async () => {
+    const clusterWide = await template();
+    expect(clusterWide).toMatch(/kind: ClusterRole\nmetadata:\n {2}name: sy-switchyard-operator\n/);
+    const scoped = await template('--set', 'watchNamespaces={team-a,team-b}');
+    expect(scoped).not.toMatch(/kind: ClusterRole\nmetadata:\n {2}name: sy-switchyard-operator\n/);
+    expect(scoped).toMatch(/kind: Role\nmetadata:\n {2}name: sy-switchyard-operator\n {2}namespace: team-a/);
+    expect(scoped).toMatch(/kind: Role\nmetadata:\n {2}name: sy-switchyard-operator\n {2}namespace: team-b/);
+    expect(scoped).toContain('--namespaces=team-a,team-b');
+  });
+
+  it('runs the operator non-root on a read-only root filesystem with leader election and probes', async () => {
+    const out = await template();
+    expect(out).toContain('replicas: 2');
+    expect(out).toContain('--leader-elect=true');
+    expect(out).toContain('readOnlyRootFilesystem: true');
+    expect(out).toContain('runAsNonRoot: true');
+    expect(out).toContain('capabilities: { drop: [ALL] }');
+    expect(out).toMatch(/readinessProbe:\n\s+httpGet: \{ path: \/readyz, port: health \}/);
+  });
+});
+
+describe('manifests/install.yaml on a real apiserver', () => {
+  let cp: ControlPlane | undefined;
+  const cluster = (): ControlPlane => {
+    if (cp === undefined) throw new Error('control plane not started');
+    return cp;
+  };
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+  }, 300_000);
+
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('applies server-side, establishes the CRDs and rolls the operator out', async () => {
+    await cluster().kubectl(['apply', '--server-side', '-f', join(root, 'manifests/install.yaml')]);
+    for (const crd of ['llmgateways', 'modeldeployments', 'virtualkeys'])
+      await cluster().kubectl([
+        'wait',
+        '--for=condition=Established',
+        `crd/${crd}.switchyard.dev`,
+        '--timeout=60s',
+      ]);
+    // kwok plays the node: the image is never pulled, the pods just report Running and Ready.
+    await cluster().kubectl([
+      'rollout',
+      'status',
+      '-n',
+      'switchyard-system',
+      'deployment/switchyard-switchyard-operator',
+      '--timeout=90s',
+    ]);
+    const names = await cluster().kubectl(['api-resources', '--categories=switchyard', '-o', 'name']);
+    expect(names.trim().split('\n').sort()).toEqual([
+      'llmgateways.switchyard.dev',
+      'modeldeployments.switchyard.dev',
+      'virtualkeys.switchyard.dev',
+    ]);
+  }, 180_000);
+
+  it("gives the operator's service account what it uses and nothing more", async () => {
+    // kubectl auth can-i exits 1 when the answer is no; the answer is on stdout either way.
+    const canI = async (...args: string[]) => {
+      const command = [
+        '--kubeconfig',
+        cluster().kubeconfigPath,
+        'auth',
+        'can-i',
+        '--as=system:serviceaccount:switchyard-system:switchyard-switchyard-operator',
+        ...args,
+      ];
+      try {
+        return (await run(join(cluster().binDir, 'kubectl'), command)).stdout.trim();
+      } catch (error) {
+        return String((error as { stdout?: string }).stdout).trim();
+      }
+    };
+    expect(await canI('patch', 'deployments.apps', '-n', 'team-a')).toBe('yes');
+    expect(await canI('patch', 'llmgateways.switchyard.dev/status', '-n', 'team-a')).toBe('yes');
+    expect(await canI('create', 'leases.coordination.k8s.io', '-n', 'switchyard-system')).toBe('yes');
+    expect(await canI('create', 'leases.coordination.k8s.io', '-n', 'team-a')).toBe('no');
+    expect(await canI('delete', 'nodes')).toBe('no');
+    expect(await canI('create', 'clusterrolebindings.rbac.authorization.k8s.io')).toBe('no');
+    expect(await canI('delete', 'customresourcedefinitions.apiextensions.k8s.io')).toBe('no');
+  }, 60_000);
+});
+
+describe("Argo CD's health checks", () => {
+  const script = readFileSync(join(root, 'manifests/argocd/health.lua'), 'utf8');
+
+  /** A JSON value as a Lua table constructor. */
+  function lua(value: unknown): string {
+    if (value === null || value === undefined) return 'nil';
+    if (Array.isArray(value)) return `{${value.map(lua).join(', ')}}`;
+    if (typeof value === 'object')
+      return `{${Object.entries(value)
+        .map(([key, item]) => `[${JSON.stringify(key)}] = ${lua(item)}`)
+        .join(', ')}}`;
+    return JSON.stringify(value);
+  }
+
+  async function health(object: unknown): Promise<{ status: string; message: string }> {
+    const program = `obj = ${lua(object)}\nlocal hs = (function()\n${script}\nend)()\nprint(hs.status .. "|" .. hs.message)`;
+    const { stdout } = await run('lua5.4', ['-e', program]);
+    const [status = '', message = ''] = stdout.trim().split('|');
+    return { status, message };
+  }
+
+  const ready = { type: 'Ready', status: 'True', reason: 'Ready', message: '3/3 replicas ready' };
+  const degraded = { type: 'Degraded', status: 'True', reason: 'MigrationFailed', message: 'job failed' };
+
+  it('is Progressing until the operator has seen the latest generation', async () => {
+    expect((await health({ metadata: { generation: 2 } })).status).toBe('Progressing');
+    const stale = { metadata: { generation: 3 }, status: { observedGeneration: 2, conditions: [ready] } };
+    expect(await health(stale)).toEqual({
+      status: 'Progressing',
+      message: 'Waiting for the operator to reconcile the latest change',
+    });
+  });
+
+  it('is Healthy when Ready, Degraded when Degraded (whatever Ready says), else Progressing', async () => {
+    const at = (conditions: unknown[]) => ({
+      metadata: { generation: 2 },
+      status: { observedGeneration: 2, conditions },
+    });
+    expect(await health(at([ready]))).toEqual({ status: 'Healthy', message: '3/3 replicas ready' });
+    expect(await health(at([ready, degraded]))).toEqual({ status: 'Degraded', message: 'job failed' });
+    expect(await health(at([{ type: 'Ready', status: 'False', reason: 'RollingOut' }]))).toEqual({
+      status: 'Progressing',
+      message: 'RollingOut',
+    });
+    expect((await health(at([]))).status).toBe('Progressing');
+  });
+
+  it('is installed for the three kinds by the argocd-cm snippet, as health.lua says', () => {
+    const snippet = readFileSync(join(root, 'manifests/argocd/argocd-cm-health.yaml'), 'utf8');
+    const indented = script
+      .trimEnd()
+      .split('\n')
+      .map((line) => (line === '' ? '' : `    ${line}`))
+      .join('\n');
+    for (const kind of ['LLMGateway', 'ModelDeployment', 'VirtualKey'])
+      expect(snippet).toContain(`  resource.customizations.health.switchyard.dev_${kind}: |\n${indented}\n`);
+  });
+});
