@@ -2,16 +2,24 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { masterKeyAuthenticator, type Authenticator, type Principal } from './auth/authenticator.ts';
+import type { Authenticator, Principal } from './auth/authenticator.ts';
+import { installKeysAndSpend, type KeysAndSpendOptions } from './auth/install-keys-and-spend.ts';
 import type { GatewayConfig } from './config/load.ts';
+import { operationsFromEnv, type OperationsSettings } from './config/operations.ts';
+import type { Database } from './db/database.ts';
+import type { SpendBuffer } from './spend/spend-buffer.ts';
 import { Dependencies } from './observability/dependencies.ts';
+import { Lifecycle } from './observability/lifecycle.ts';
 import { createLogger } from './observability/logger.ts';
+import type { GatewayMetrics } from './observability/metrics.ts';
+import { installObservability } from './observability/plugin.ts';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
 import type { Random } from './router/random.ts';
 import type { BackoffSettings } from './router/retry-policy.ts';
+import { createSharedState, type SharedState, type SharedStateOptions } from './redis/shared-state.ts';
 import { Router } from './router/router.ts';
 import { installErrorHandlers } from './routes/error-handler.ts';
-import { healthRoutes } from './routes/health.ts';
+import type { HealthSources } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
 import { openAIRoutes } from './routes/openai.ts';
@@ -19,8 +27,22 @@ import { UpstreamHttp } from './upstream/http.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Which model group and deployment served the request, for the access log. */
-    routed: { model: string; deployment: string; attempts: number } | null;
+    /** Which model group and deployment served the request, for the access log and metrics. */
+    routed: {
+      model: string;
+      deployment: string;
+      attempts: number;
+      /** The group that answered (differs from `model` after a fallback). */
+      group?: string;
+      /** Time inside the router: upstream calls, retries and backoffs. */
+      upstreamMs?: number;
+      /** Streams: time from arrival to the first upstream chunk. */
+      firstChunkMs?: number;
+      promptTokens?: number;
+      completionTokens?: number;
+      /** USD, when spend tracking priced the request. */
+      cost?: number;
+    } | null;
     principal: Principal | null;
   }
 }
@@ -33,6 +55,17 @@ export interface AppOptions {
   /** For tests: a seeded random source and short backoffs. */
   readonly random?: Random;
   readonly backoff?: Partial<BackoffSettings>;
+  /** Operational settings (drain, shedding, metrics labels); default: from the environment. */
+  readonly operations?: OperationsSettings;
+  /** Shared with the server, which drains it; a config missing at start makes it `starting`. */
+  readonly lifecycle?: Lifecycle;
+  /** Keys, budgets and spend live here; the gateway closes it on close (after writing the spend buffer). */
+  readonly database?: Database;
+  /** Environment for key and database settings (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly keys?: KeysAndSpendOptions;
+  /** Redis tuning for tests (breaker bound, lease TTL); the connection itself comes from the config. */
+  readonly redis?: SharedStateOptions;
 }
 
 export interface Gateway {
@@ -40,6 +73,19 @@ export interface Gateway {
   readonly router: () => Router;
   /** Shared services (database, Redis, cache) register their state here for readiness and metrics. */
   readonly dependencies: Dependencies;
+  readonly lifecycle: Lifecycle;
+  readonly metrics: GatewayMetrics;
+  readonly health: HealthSources;
+  /** The config served now (it changes on reload). */
+  readonly currentConfig: () => GatewayConfig;
+  /** Swaps in a validated config: new requests use a new router, in-flight ones finish on the old. */
+  readonly reload: (config: GatewayConfig) => void;
+  /** Spend rows waiting to be written (`size()`, `dropped()`), for metrics; undefined without a database. */
+  readonly spendBuffer: SpendBuffer | undefined;
+  /** The database (pool `stats()`, `health`), for metrics; undefined without one. */
+  readonly database: Database | undefined;
+  /** Limits, cooldowns, invalidation and cache shared through Redis (`redisState()` for metrics). */
+  readonly shared: SharedState;
 }
 
 const defaultBodyLimitMb = 32;
@@ -51,18 +97,28 @@ export function buildGateway(options: AppOptions): Gateway {
   const logger = options.logger ?? createLogger();
   const registry = options.registry ?? createProviderRegistry();
   const http = options.http ?? new UpstreamHttp();
-  const router = new Router(config, {
-    http,
-    registry,
-    ...(options.random === undefined ? {} : { random: options.random }),
-    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-  });
   const dependencies = new Dependencies();
-  const authenticator: Authenticator = masterKeyAuthenticator(config.masterKey);
+  const shared = createSharedState(config, {
+    env: options.env ?? process.env,
+    logger,
+    dependencies,
+    ...(options.redis === undefined ? {} : { tuning: options.redis }),
+  });
+  const routerFor = (next: GatewayConfig) =>
+    new Router(next, {
+      http,
+      registry,
+      ...shared.routerOptions,
+      ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    });
+  let current = config;
+  let router = routerFor(config);
+  const lifecycle = options.lifecycle ?? new Lifecycle();
 
   const app = Fastify<Server, IncomingMessage, ServerResponse>({
     loggerInstance: logger,
-    // One access-log line per request, written in onResponse, instead of fastify's two.
+    // One access-log line per request, written by the request observer, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: Math.ceil((config.generalSettings.max_request_size_mb ?? defaultBodyLimitMb) * 1024 * 1024),
     requestIdHeader: false,
@@ -73,29 +129,61 @@ export function buildGateway(options: AppOptions): Gateway {
   });
   app.decorateRequest('routed', null);
   app.decorateRequest('principal', null);
+  const keysOptions = shared.keysOptions(options.keys);
+  const keysAndSpend = installKeysAndSpend(app, {
+    config,
+    database: options.database,
+    env: options.env ?? process.env,
+    logger,
+    router: () => router,
+    dependencies,
+    ...(keysOptions === undefined ? {} : { keys: keysOptions }),
+  });
+  shared.install(
+    app,
+    () => current,
+    () => router,
+  );
+  const authenticator: Authenticator = keysAndSpend.authenticator;
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        ...request.routed,
-      },
-      'request',
-    );
-    done();
+  const { metrics, health } = installObservability(app, {
+    lifecycle,
+    dependencies,
+    operations: options.operations ?? operationsFromEnv(),
+    config: () => current,
+    router: () => router,
+    authenticator: () => authenticator,
+    registry,
+    http,
   });
+  const { spendBuffer } = keysAndSpend;
+  if (spendBuffer !== undefined) metrics.components.spendBuffer(() => spendBuffer.size());
+  metrics.components.redisBreaker(() => shared.redisState()?.breaker ?? 'closed');
   if (!options.http) app.addHook('onClose', () => http.close());
 
   installErrorHandlers(app);
   openAIRoutes(app, { router: () => router, authenticator: () => authenticator });
   messagesRoutes(app, { router: () => router, authenticator: () => authenticator });
   modelRoutes(app, { router: () => router, authenticator: () => authenticator });
-  healthRoutes(app, { configVersion: () => config.version });
-  return { app, router: () => router, dependencies };
+  const reload = (next: GatewayConfig) => {
+    router = routerFor(next);
+    current = next;
+    lifecycle.configLoaded();
+  };
+  return {
+    app,
+    router: () => router,
+    dependencies,
+    lifecycle,
+    metrics,
+    health,
+    currentConfig: () => current,
+    reload,
+    spendBuffer: keysAndSpend.spendBuffer,
+    database: options.database,
+    shared,
+  };
 }

@@ -1,9 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
+import type { VirtualKeyPolicy } from './virtual-key-policy.ts';
 
-/** Who is calling. Virtual keys (a later issue) add their own kind with limits and budgets. */
-export type Principal = { readonly kind: 'master' } | { readonly kind: 'anonymous' };
+/** Who is calling: the master key, anyone (no master key set: development), or a virtual key with its policy. */
+export type Principal =
+  | { readonly kind: 'master' }
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'virtual'; readonly keyAlias: string; readonly policy: VirtualKeyPolicy };
 
 /** Checks a caller's key. Returning a promise is allowed for stores that must look the key up. */
 export interface Authenticator {

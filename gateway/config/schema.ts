@@ -75,6 +75,21 @@ export const routingStrategies = [
   'cost-based-routing',
 ] as const;
 
+/** `litellm_settings.cache_params`: where the response cache lives and for how long. */
+export const cacheParamsSchema = z.looseObject({
+  type: z.enum(['redis', 'local', 'in-memory']).optional(),
+  host: z.string().min(1).optional(),
+  port: number.pipe(z.number().int().positive()).optional(),
+  password: z.string().optional(),
+  username: z.string().optional(),
+  ssl: boolean.optional(),
+  url: z.string().min(1).optional(),
+  ttl: positiveNumber.optional(),
+  namespace: z.string().min(1).optional(),
+  max_size_in_memory: number.pipe(z.number().int().positive()).optional(),
+});
+export type CacheParams = z.infer<typeof cacheParamsSchema>;
+
 export const litellmSettingsSchema = z.object({
   num_retries: nonNegativeInt.optional(),
   request_timeout: positiveNumber.optional(),
@@ -85,6 +100,12 @@ export const litellmSettingsSchema = z.object({
   drop_params: boolean.optional(),
   set_verbose: boolean.optional(),
   json_logs: boolean.optional(),
+  /** Keeps prompts and completions out of the request log even when SWITCHYARD_LOG_CONTENT is on. */
+  turn_off_message_logging: boolean.optional(),
+  require_auth_for_metrics_endpoint: boolean.optional(),
+  // Response cache (gateway/cache): on when `cache: true`, as in LiteLLM.
+  cache: boolean.optional(),
+  cache_params: cacheParamsSchema.optional(),
 });
 
 export const routerSettingsSchema = z.object({
@@ -107,12 +128,28 @@ export const routerSettingsSchema = z.object({
   context_window_fallbacks: fallbackList.optional(),
   content_policy_fallbacks: fallbackList.optional(),
   default_fallbacks: z.array(z.string()).optional(),
+  // Shared limits, cooldowns and key-cache invalidation (gateway/redis, gateway/limits).
+  redis_host: z.string().min(1).optional(),
+  redis_port: number.pipe(z.number().int().positive()).optional(),
+  redis_password: z.string().optional(),
+  redis_url: z.string().min(1).optional(),
 });
 
 export const generalSettingsSchema = z.object({
   master_key: z.string().min(1).optional(),
   max_request_size_mb: positiveNumber.optional(),
   max_parallel_requests: nonNegativeInt.optional(),
+  // Keys, budgets and spend (gateway/db, gateway/auth, gateway/spend).
+  database_url: z.string().min(1).optional(),
+  database_connection_pool_limit: number.pipe(z.number().int().positive()).optional(),
+  proxy_batch_write_at: positiveNumber.optional(),
+  maximum_spend_logs_retention_period: z
+    .string()
+    .regex(/^\d+(s|m|h|d|mo)$/, 'must be a duration such as 30d or 1mo')
+    .optional(),
+  allow_requests_on_db_unavailable: boolean.optional(),
+  /** The operator's keys file (also `SWITCHYARD_KEYS_FILE`). */
+  keys_file: z.string().min(1).optional(),
 });
 
 export const configSchema = z.object({
@@ -133,8 +170,6 @@ export type GeneralSettings = z.infer<typeof generalSettingsSchema>;
  */
 export const notYetSupported: Readonly<Record<string, readonly string[]>> = {
   litellm_settings: [
-    'cache',
-    'cache_params',
     'success_callback',
     'failure_callback',
     'callbacks',
@@ -142,32 +177,19 @@ export const notYetSupported: Readonly<Record<string, readonly string[]>> = {
     'max_budget',
     'budget_duration',
     'redact_user_api_key_info',
-    'turn_off_message_logging',
     'modify_params',
     'telemetry',
   ],
-  router_settings: [
-    'redis_host',
-    'redis_port',
-    'redis_password',
-    'redis_url',
-    'enable_pre_call_checks',
-    'model_group_alias',
-    'provider_budget_config',
-  ],
+  router_settings: ['enable_pre_call_checks', 'model_group_alias', 'provider_budget_config'],
   general_settings: [
-    'database_url',
-    'database_connection_pool_limit',
     'database_connection_timeout',
     'disable_spend_logs',
     'store_model_in_db',
     'alerting',
     'alerting_threshold',
-    'proxy_batch_write_at',
     'use_redis_transaction_buffer',
     'background_health_checks',
     'health_check_interval',
-    'allow_requests_on_db_unavailable',
     'disable_master_key_return',
     'custom_auth',
   ],

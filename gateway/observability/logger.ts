@@ -1,27 +1,87 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { LogScrubber, secretEnvValues } from './scrubber.ts';
 
-/** Every place a secret can sit in what we log; pino blanks them before a line is written. */
+/** Every field path where a secret can sit in what we log; pino blanks them before a line is written. */
 export const redactedPaths = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers["api-key"]',
+  'req.headers["proxy-authorization"]',
+  'req.headers.cookie',
+  'req.headers["x-goog-api-key"]',
   'headers.authorization',
   'headers["x-api-key"]',
   'headers["api-key"]',
-  '*.api_key',
-  '*.master_key',
-  '*.azure_ad_token',
-  '*.password',
+  'headers["proxy-authorization"]',
+  'headers.cookie',
+  'headers["x-goog-api-key"]',
+  '*.headers.authorization',
+  '*.headers["x-api-key"]',
+  '*.headers["api-key"]',
   'api_key',
   'master_key',
+  'salt_key',
+  'key',
+  'token',
+  'password',
+  'database_url',
+  'redis_password',
+  '*.api_key',
+  '*.master_key',
+  '*.salt_key',
+  '*.key',
+  '*.token',
+  '*.azure_ad_token',
+  '*.password',
+  '*.database_url',
+  '*.redis_password',
+  '*.aws_secret_access_key',
+  '*.client_secret',
 ];
 
-export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+const kScrubber = Symbol.for('switchyard.logScrubber');
+const levels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export interface LoggerSettings {
+  readonly level?: string;
+  readonly destination?: pino.DestinationStream;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Production mode: nothing below info, whatever the level asked for. */
+  readonly production?: boolean;
+}
+
+/**
+ * The one pino logger: JSON lines, secrets blanked by path and, as a last line of defence, scrubbed from
+ * every serialized line by shape and by known value (see LogScrubber).
+ */
+export function createLogger(options: LoggerSettings = {}): Logger {
+  const env = options.env ?? process.env;
+  const scrubber = new LogScrubber();
+  scrubber.addSource(() => secretEnvValues(env));
   const settings: LoggerOptions = {
-    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    level: clampLevel(options.level ?? levelFromEnv(env), options.production ?? false),
     base: { service: 'switchyard-gateway' },
     redact: { paths: redactedPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    hooks: { streamWrite: (line) => scrubber.scrub(line) },
   };
-  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+  const logger = options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+  Object.defineProperty(logger, kScrubber, { value: scrubber });
+  return logger;
+}
+
+/** The scrubber of a logger made by createLogger (children share it), to register more secret values. */
+export function scrubberOf(logger: object): LogScrubber | undefined {
+  return (logger as { [kScrubber]?: LogScrubber })[kScrubber];
+}
+
+/** `LOG_LEVEL`, or LiteLLM's `LITELLM_LOG` (`DEBUG`, `INFO`, ...). */
+export function levelFromEnv(env: Readonly<Record<string, string | undefined>>): string {
+  const asked = (env.LOG_LEVEL ?? env.LITELLM_LOG ?? 'info').trim().toLowerCase();
+  const level = asked === 'warning' ? 'warn' : asked === 'critical' ? 'fatal' : asked;
+  return levels.has(level) ? level : 'info';
+}
+
+function clampLevel(level: string, production: boolean): string {
+  return production && (level === 'debug' || level === 'trace') ? 'info' : level;
 }

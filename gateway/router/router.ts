@@ -6,7 +6,8 @@ import type { Deployment, Operation, ProviderResult, RequestBody } from '../prov
 import type { UpstreamHttp } from '../upstream/http.ts';
 import { networkFailure } from '../upstream/http.ts';
 import { ClientAbortError, ProviderError, toClientError, type FailureClass } from '../upstream/errors.ts';
-import { Cooldowns } from './cooldowns.ts';
+import type { DeploymentAdmission } from './admission.ts';
+import { Cooldowns, type CooldownSharing } from './cooldowns.ts';
 import { DeploymentStats } from './deployment-stats.ts';
 import { Fallbacks } from './fallbacks.ts';
 import {
@@ -17,7 +18,7 @@ import {
   type RetryBudget,
 } from './retry-policy.ts';
 import type { Random } from './random.ts';
-import { createStrategy, type RoutingStrategy } from './strategies.ts';
+import { createStrategy, type RoutingStrategy, type UsageSource } from './strategies.ts';
 import { timeoutsOf } from './timeouts.ts';
 
 export interface RouteRequest {
@@ -30,6 +31,8 @@ export interface RouteRequest {
   /** A per-request `fallbacks` list, replacing the configured one. */
   readonly fallbacks?: readonly string[];
   readonly estimatedTokens: number;
+  /** Shared rate limits, asked once the deployment is chosen (gateway/limits). */
+  readonly admission?: DeploymentAdmission | undefined;
 }
 
 export interface RouteResult {
@@ -45,6 +48,10 @@ export interface RouterOptions {
   readonly random?: Random;
   readonly backoff?: Partial<BackoffSettings>;
   readonly now?: () => number;
+  /** Cooldowns shared with other pods (Redis). */
+  readonly cooldownSharing?: CooldownSharing;
+  /** What all pods sent to each deployment, over this router's own counts (usage-based routing). */
+  readonly usage?: (local: UsageSource) => UsageSource;
 }
 
 /** A failure that ends a whole model group: its last error and why. */
@@ -80,8 +87,14 @@ export class Router {
         disabled: config.routerSettings.disable_cooldowns ?? false,
       },
       now,
+      options.cooldownSharing,
     );
-    this.#strategy = createStrategy(config.routerSettings, this.stats, this.#random);
+    this.#strategy = createStrategy(
+      config.routerSettings,
+      this.stats,
+      this.#random,
+      options.usage?.(this.stats),
+    );
     this.#retries = retryBudget(config.routerSettings, config.litellmSettings);
     this.#fallbacks = new Fallbacks(config.routerSettings, config.litellmSettings);
     this.#backoff = {
@@ -140,10 +153,18 @@ export class Router {
       return { error, failure: 'unavailable' };
     }
     const failed = new Set<string>();
+    let full: Set<string> | undefined;
     let retries = 0;
     for (;;) {
-      const deployment = this.#choose(deployments, failed, request.estimatedTokens);
+      const open = full === undefined ? deployments : deployments.filter((each) => !full?.has(each.id));
+      const deployment = this.#choose(open, failed, request.estimatedTokens);
       if (deployment instanceof GatewayError) return { error: deployment, failure: 'unavailable' };
+      if (request.admission !== undefined && !(await request.admission.admit(deployment))) {
+        // At its shared rpm/tpm limit: another deployment may have room.
+        (full ??= new Set()).add(deployment.id);
+        if (full.size < deployments.length) continue;
+        return { error: allAtLimit(group), failure: 'unavailable' };
+      }
       try {
         const result = await this.#call(deployment, request);
         return { result, deployment, attempts: countAttempt() };
@@ -305,6 +326,12 @@ async function startStream(
 function totalTokensOf(body: unknown): number | undefined {
   const total = (body as { usage?: { total_tokens?: unknown } } | null)?.usage?.total_tokens;
   return typeof total === 'number' ? total : undefined;
+}
+
+function allAtLimit(group: string): GatewayError {
+  return new GatewayError('rate_limited', `every deployment of "${group}" is at its rpm/tpm limit`, {
+    headers: { 'retry-after': '1' },
+  });
 }
 
 function clientErrorOf(error: GatewayError | ProviderError): GatewayError {

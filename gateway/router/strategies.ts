@@ -3,6 +3,9 @@ import type { Deployment } from '../providers/types.ts';
 import type { DeploymentStats } from './deployment-stats.ts';
 import type { Random } from './random.ts';
 
+/** Where usage-based routing reads a deployment's last minute: this router's counts, or all pods' (Redis). */
+export type UsageSource = Pick<DeploymentStats, 'usageThisMinute'>;
+
 export interface RoutingStrategy {
   /** Picks one of the candidates (all healthy), or undefined when every one is at its limits. */
   pick(candidates: readonly Deployment[], estimatedTokens: number): Deployment | undefined;
@@ -12,6 +15,7 @@ export function createStrategy(
   settings: RouterSettings,
   stats: DeploymentStats,
   random: Random,
+  usage: UsageSource = stats,
 ): RoutingStrategy {
   switch (settings.routing_strategy) {
     case 'least-busy':
@@ -20,7 +24,7 @@ export function createStrategy(
       return lowestLatency(stats, random, settings.routing_strategy_args?.lowest_latency_buffer ?? 0.1);
     case 'usage-based-routing':
     case 'usage-based-routing-v2':
-      return lowestUsage(stats, random);
+      return lowestUsage(usage, random);
     default:
       return simpleShuffle(random);
   }
@@ -99,7 +103,7 @@ export function lowestLatency(stats: DeploymentStats, random: Random, buffer: nu
  * The deployment furthest from its `rpm`/`tpm` limits this minute (its tightest remaining share; 1 without
  * limits), skipping those the request would push over; ties go to the one that used fewer tokens.
  */
-export function lowestUsage(stats: DeploymentStats, random: Random): RoutingStrategy {
+export function lowestUsage(stats: UsageSource, random: Random): RoutingStrategy {
   return {
     pick(candidates, estimatedTokens) {
       const scored = candidates.flatMap((deployment) => {
@@ -117,11 +121,7 @@ export function lowestUsage(stats: DeploymentStats, random: Random): RoutingStra
   };
 }
 
-function headroomOf(
-  deployment: Deployment,
-  stats: DeploymentStats,
-  estimatedTokens: number,
-): number | undefined {
+function headroomOf(deployment: Deployment, stats: UsageSource, estimatedTokens: number): number | undefined {
   const { rpm, tpm } = deployment.params;
   const used = stats.usageThisMinute(deployment);
   if (rpm !== undefined && used.requests + 1 > rpm) return undefined;

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { GatewayError } from '../errors.ts';
+import { tokensOf } from '../observability/tokens.ts';
 import type { Operation, RequestBody } from '../providers/types.ts';
 import type { RouteResult, Router } from '../router/router.ts';
 import { ClientAbortError } from '../upstream/errors.ts';
@@ -67,21 +68,52 @@ export async function routeFor(
   router: Router,
 ): Promise<RouteResult> {
   if (!router.hasGroup(body.model)) throw unknownModel(body.model, router.modelGroups());
+  request.modelGroup = body.model;
+  // Key policy (model, budget, limits) is checked here, once the model is known; spend is captured on settle.
+  const meter = request.server.accounting.begin(request, operation, body.model, withoutGatewayFields(body));
+  // Response cache (litellm_settings.cache): a hit is answered here, after the key checks, at no cost.
+  const lookup = request.server.responseCache?.lookup(request, reply, operation, body.model, body);
+  if (lookup !== undefined) {
+    const cached = await lookup.read();
+    if (cached !== undefined) return lookup.replay(cached, meter, router, body.model);
+  }
   const abort = new AbortController();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) abort.abort(new ClientAbortError());
   });
-  const routed = await router.route({
-    operation,
-    modelGroup: body.model,
-    body: withoutGatewayFields(body),
-    signal: abort.signal,
-    requestId: request.id,
-    ...(body.fallbacks === undefined ? {} : { fallbacks: body.fallbacks }),
-    estimatedTokens: Math.ceil(Number(request.headers['content-length'] ?? 0) / 4),
-  });
-  request.routed = { model: body.model, deployment: routed.deployment.id, attempts: routed.attempts };
-  return routed;
+  const routeStartMs = reply.elapsedTime;
+  const estimatedTokens = Math.ceil(Number(request.headers['content-length'] ?? 0) / 4);
+  // Shared rate limits (Redis): the key's and the deployment's in one check, once the router has picked it.
+  const admission = request.server.sharedLimits?.begin(request, reply, estimatedTokens);
+  let routed: RouteResult;
+  try {
+    routed = await router.route({
+      operation,
+      modelGroup: body.model,
+      body: meter.body,
+      signal: abort.signal,
+      requestId: request.id,
+      ...(body.fallbacks === undefined ? {} : { fallbacks: body.fallbacks }),
+      estimatedTokens,
+      admission,
+    });
+  } catch (error) {
+    admission?.settle(0);
+    meter.failed(error);
+    throw error;
+  }
+  const routedAtMs = reply.elapsedTime;
+  request.routed = {
+    model: body.model,
+    deployment: routed.deployment.id,
+    attempts: routed.attempts,
+    group: routed.deployment.modelName,
+    upstreamMs: routedAtMs - routeStartMs,
+    ...(routed.result.kind === 'stream' ? { firstChunkMs: routedAtMs } : tokensOf(routed.result.body)),
+  };
+  const metered = meter.succeeded(routed);
+  const settled = admission === undefined ? metered : admission.settleWhenDone(metered, request);
+  return lookup === undefined ? settled : lookup.store(settled);
 }
 
 export function sendSse(reply: FastifyReply, frames: AsyncIterable<Uint8Array | string>): FastifyReply {
@@ -102,9 +134,12 @@ export function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new GatewayError('invalid_request', message, { param: param === '' ? null : param });
 }
 
+/** `cache` (LiteLLM's per-request cache control) steers gateway/cache and never reaches a provider either. */
+const isGatewayField = (name: string) => gatewayFieldNames.has(name) || name === 'cache';
+
 function withoutGatewayFields(body: RequestBody): RequestBody {
-  if (!Object.keys(body).some((name) => gatewayFieldNames.has(name))) return body;
-  return Object.fromEntries(Object.entries(body).filter(([name]) => !gatewayFieldNames.has(name)));
+  if (!Object.keys(body).some(isGatewayField)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([name]) => !isGatewayField(name)));
 }
 
 function unknownModel(model: string, groups: readonly string[]): GatewayError {

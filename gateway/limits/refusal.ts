@@ -1,0 +1,35 @@
+import { GatewayError } from '../errors.ts';
+import type { LimitCheck } from './limit-check.ts';
+
+const names = {
+  r: { code: 'rpm_limit_exceeded', limit: 'rpm_limit', unit: 'requests a minute' },
+  t: { code: 'tpm_limit_exceeded', limit: 'tpm_limit', unit: 'tokens a minute' },
+  p: { code: 'parallel_limit_exceeded', limit: 'max_parallel_requests', unit: 'requests in flight' },
+  // Spend is only read by the script (shared-budgets.ts refuses), never refused there.
+  s: { code: 'budget_exceeded', limit: 'max_budget', unit: 'USD' },
+} as const;
+
+/** The 429 naming the key's limit that refused, with when to retry (OpenAI-shaped, LiteLLM's header names). */
+export function keyLimitRefusal(check: LimitCheck, retryMs: number, usage: number): GatewayError {
+  const name = names[check.kind];
+  const seconds = Math.max(1, Math.ceil(retryMs / 1000));
+  const headers: Record<string, string> = {
+    'retry-after': String(seconds),
+    'retry-after-ms': String(Math.max(1, Math.round(retryMs))),
+    ...limitHeaders(check, Math.max(0, check.limit - usage)),
+  };
+  const when = check.kind === 'p' ? 'retry when a request finishes' : `retry in ${seconds} s`;
+  return new GatewayError(name.code, `key is over its ${name.limit} (${check.limit} ${name.unit}); ${when}`, {
+    headers,
+  });
+}
+
+/** `x-ratelimit-limit-*` and `x-ratelimit-remaining-*` for a request or token limit. */
+export function limitHeaders(check: LimitCheck, remaining: number): Record<string, string> {
+  if (check.kind === 'p' || check.kind === 's') return {};
+  const unit = check.kind === 'r' ? 'requests' : 'tokens';
+  return {
+    [`x-ratelimit-limit-${unit}`]: String(check.limit),
+    [`x-ratelimit-remaining-${unit}`]: String(Math.max(0, Math.floor(remaining))),
+  };
+}

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import type { SharedRedis } from '../redis/shared-redis.ts';
+import { SharedDeploymentUsage } from './deployment-usage.ts';
+import { keyPrefix, windowMs, type AdmitResult, type LimitCheck } from './limit-check.ts';
+import { LocalCounters } from './local-counters.ts';
+import { admitScript, housekeepingScript, settleScript } from './scripts.ts';
+
+export interface SharedLimiterOptions {
+  readonly redis: SharedRedis;
+  /** How long a parallel-request slot lives without renewal: a crashed pod's slots free themselves after it. */
+  readonly leaseTtlMs?: number;
+  /** Settlements wait this long to go out together in one script call. */
+  readonly settleEveryMs?: number;
+  readonly housekeepingEveryMs?: number;
+  /** Base keys of the deployment counters whose usage housekeeping reads (usage-based routing). */
+  readonly deploymentCounters?: () => readonly string[];
+}
+
+const podsKey = `${keyPrefix}pods`;
+const maxOpsPerCall = 300;
+
+/**
+ * Rate limits shared by every pod through Redis: one script call admits a request against all its limits.
+ * Settlements (real token counts, released slots) are batched off the request path. While Redis is away the
+ * same limits are counted per pod, each pod taking an equal share of every limit.
+ */
+export class SharedLimiter {
+  readonly podId = randomUUID();
+  readonly local = new LocalCounters(windowMs);
+  readonly usage = new SharedDeploymentUsage();
+  readonly #redis: SharedRedis;
+  readonly #leaseTtlMs: number;
+  readonly #settleEveryMs: number;
+  readonly #deploymentCounters: () => readonly string[];
+  /** Leases this pod holds in Redis, by id: renewed while held. */
+  readonly #leases = new Map<string, string>();
+  #leaseSequence = 0;
+  #pods = 1;
+  #localAdmissions = 0;
+  #pendingKeys: string[] = [];
+  #pendingArgs: (string | number)[] = [];
+  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #timers: NodeJS.Timeout[] = [];
+
+  constructor(options: SharedLimiterOptions) {
+    this.#redis = options.redis;
+    this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.#settleEveryMs = options.settleEveryMs ?? 5;
+    this.#deploymentCounters = options.deploymentCounters ?? (() => []);
+    this.#timers.push(
+      setInterval(() => {
+        this.#housekeeping();
+      }, options.housekeepingEveryMs ?? 1000).unref(),
+      setInterval(
+        () => {
+          this.#renewLeases();
+        },
+        Math.max(1000, Math.floor(this.#leaseTtlMs / 3)),
+      ).unref(),
+    );
+    options.redis.onAvailable(() => {
+      this.#housekeeping();
+      void this.#flush();
+    });
+  }
+
+  /** Admissions counted per pod because Redis was away (for metrics). */
+  get localAdmissions(): number {
+    return this.#localAdmissions;
+  }
+
+  /** Live pods last counted (1 until known): the divisor of the per-pod fallback. */
+  get pods(): number {
+    return this.#pods;
+  }
+
+  admit(checks: readonly LimitCheck[]): AdmitResult | Promise<AdmitResult> {
+    if (!this.#redis.available) return this.#admitLocally(checks);
+    const parallel = checks.some((check) => check.kind === 'p');
+    const lease = parallel ? `${this.podId}:${++this.#leaseSequence}` : '';
+    const keys: string[] = [];
+    const args: (string | number)[] = [windowMs, this.#leaseTtlMs, lease];
+    for (const check of checks) {
+      keys.push(check.key);
+      args.push(check.kind, check.limit, check.amount);
+    }
+    return this.#redis.eval(admitScript, keys, args).then(
+      (reply) => this.#admitted(reply as (number | string)[], checks, lease),
+      () => {
+        // It may still have run (a timeout): free the slot it may hold once Redis is back.
+        if (parallel)
+          for (const check of checks) if (check.kind === 'p') this.#queue('x', check.key, lease, 0);
+        return this.#admitLocally(checks);
+      },
+    );
+  }
+
+  #admitLocally(checks: readonly LimitCheck[]): AdmitResult {
+    this.#localAdmissions++;
+    return this.local.admit(checks, this.#pods);
+  }
+
+  /** Adds the real token count to what was reserved (`delta` may be negative). */
+  adjust(where: 'redis' | 'local', key: string, window: number, delta: number): void {
+    if (delta === 0) return;
+    if (where === 'local') this.local.adjust(key, window, delta);
+    else this.#queue('d', key, window, delta);
+  }
+
+  release(where: 'redis' | 'local', key: string, lease: string): void {
+    if (where === 'local') {
+      this.local.release(key);
+      return;
+    }
+    this.#leases.delete(lease);
+    this.#queue('x', key, lease, 0);
+  }
+
+  /** Sends what is waiting and stops the timers. */
+  async close(): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer);
+    clearTimeout(this.#flushTimer);
+    await this.#flush();
+  }
+
+  #admitted(reply: readonly (number | string)[], checks: readonly LimitCheck[], lease: string): AdmitResult {
+    if (reply[0] !== 1) {
+      return {
+        ok: false,
+        failed: Number(reply[1] ?? 1) - 1,
+        retryMs: Number(reply[2] ?? 1000),
+        usage: Number(reply[3] ?? 0),
+      };
+    }
+    if (lease !== '') for (const check of checks) if (check.kind === 'p') this.#leases.set(lease, check.key);
+    // A spend counter comes back as a string (a Lua number would be truncated to an integer).
+    return {
+      ok: true,
+      where: 'redis',
+      window: Number(reply[1] ?? 0),
+      usage: reply.slice(2).map(Number),
+      lease,
+    };
+  }
+
+  /** Adds a request's cost to its key's shared spend counter (local fallback: nothing; the policy has it). */
+  addSpend(key: string, cost: number, ttlMs: number): void {
+    if (cost > 0) this.#queue('f', key, cost, Math.round(ttlMs));
+  }
+
+  #queue(op: 'd' | 'x' | 'e' | 'f', key: string, a: string | number, b: number): void {
+    if (this.#pendingKeys.length >= 50_000) return; // Redis away for long: leases expire by themselves.
+    this.#pendingKeys.push(key);
+    this.#pendingArgs.push(op, a, b);
+    this.#flushTimer ??= setTimeout(() => {
+      this.#flushTimer = undefined;
+      void this.#flush();
+    }, this.#settleEveryMs);
+  }
+
+  async #flush(): Promise<void> {
+    const keys = this.#pendingKeys;
+    const args = this.#pendingArgs;
+    if (keys.length === 0) return;
+    if (!this.#redis.available) {
+      // Keep them for when Redis is back (bounded by #queue); retry later.
+      this.#flushTimer ??= setTimeout(() => {
+        this.#flushTimer = undefined;
+        void this.#flush();
+      }, 500);
+      return;
+    }
+    this.#pendingKeys = [];
+    this.#pendingArgs = [];
+    const calls: Promise<unknown>[] = [];
+    for (let start = 0; start < keys.length; start += maxOpsPerCall) {
+      const batchKeys = keys.slice(start, start + maxOpsPerCall);
+      const batchArgs = args.slice(start * 3, (start + maxOpsPerCall) * 3);
+      calls.push(this.#redis.eval(settleScript, batchKeys, batchArgs).catch(() => undefined));
+    }
+    await Promise.all(calls);
+  }
+
+  #renewLeases(): void {
+    for (const [lease, key] of this.#leases) this.#queue('e', key, lease, this.#leaseTtlMs);
+  }
+
+  #housekeeping(): void {
+    this.local.sweep();
+    if (!this.#redis.available) return;
+    const counters = this.#deploymentCounters();
+    this.#redis.eval(housekeepingScript, [podsKey, ...counters], [windowMs, this.podId, 5000]).then(
+      (reply) => {
+        const values = reply as number[];
+        this.#pods = Math.max(1, values[0] ?? 1);
+        for (const [index, counter] of counters.entries()) {
+          const match = /^switchyard:rl:d:(.*):([rt])$/.exec(counter);
+          if (match?.[1] === undefined) continue;
+          const value = values[index + 1];
+          if (match[2] === 'r') this.usage.record(match[1], value, undefined);
+          else this.usage.record(match[1], undefined, value);
+        }
+      },
+      () => undefined,
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../db/database.ts';
+import { databaseSettingsOf } from '../db/settings.ts';
+import type { SpendRecord } from '../spend/spend-record.ts';
+import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
+import { createPostgresDatabase, realPostgres, type TestStore } from '../test-support/test-database.ts';
+import { SharedRedis } from './shared-redis.ts';
+import { RedisSpendQueue } from './spend-queue.ts';
+
+const logger = pino({ level: 'silent' });
+
+const record = (): SpendRecord => ({
+  id: randomUUID(),
+  requestId: randomUUID(),
+  keyHash: null,
+  keySource: null,
+  budgetDuration: null,
+  keyAlias: null,
+  modelGroup: 'cheap',
+  deployment: 'd',
+  provider: 'mock',
+  promptTokens: 3,
+  completionTokens: 4,
+  cost: 0.01,
+  latencyMs: 5,
+  status: 200,
+  cacheHit: false,
+  createdAt: new Date(),
+});
+
+describe.skipIf(!(redisServerAvailable() && realPostgres()))('spend queued in Redis', () => {
+  let redis: RedisServer;
+  let store: TestStore;
+  let database: Database;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    store = await createPostgresDatabase();
+    database = await Database.open(databaseSettingsOf({}, store.env), logger);
+    await database.start();
+  });
+  afterAll(async () => {
+    await database.close();
+    await store.dispose();
+    await redis.destroy();
+  });
+
+  const pod = async () => {
+    const shared = new SharedRedis({
+      endpoint: { host: '127.0.0.1', port: redis.port, tls: false, db: 0 },
+      logger,
+      role: 'redis',
+      commandTimeoutMs: 1000,
+    });
+    shared.start();
+    while (!shared.available) await new Promise((resolve) => setTimeout(resolve, 10));
+    return { shared, queue: new RedisSpendQueue({ redis: shared, podId: randomUUID(), batchRows: 40 }) };
+  };
+  const rows = async () =>
+    Number((await database.query<{ n: string }>('SELECT count(*) AS n FROM switchyard_spend_logs'))[0]?.n);
+
+  it('writes what a crashed pod queued, once, from one pod at a time', async () => {
+    const crashed = await pod();
+    const survivors = [await pod(), await pod()];
+    const queued = Array.from({ length: 100 }, record);
+    expect(await crashed.queue.push(queued)).toBe(true);
+    await crashed.shared.close(); // gone before any flush
+
+    // Two pods flush at once: the lock lets one write, and nothing is written twice.
+    const written = await Promise.all(survivors.map(({ queue }) => queue.flush(database)));
+    expect(written.reduce((sum, count) => sum + count, 0)).toBe(100);
+    expect(written).toContain(0);
+    expect(await rows()).toBe(100);
+    expect(await survivors[0]?.queue.length()).toBe(0);
+
+    // A flusher that died after writing but before trimming: the batch comes again and is not counted twice.
+    await survivors[0]?.queue.push(queued.slice(0, 10));
+    expect(await survivors[1]?.queue.flush(database)).toBe(10);
+    expect(await rows()).toBe(100);
+    await Promise.all(survivors.map(({ shared }) => shared.close()));
+  });
+});

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Database } from '../db/database.ts';
+import { createLogger } from '../observability/logger.ts';
+import { SpendBuffer } from './spend-buffer.ts';
+import type { SpendRecord } from './spend-record.ts';
+
+const record = (keyHash: string, cost: number): SpendRecord => ({
+  id: randomUUID(),
+  requestId: 'r',
+  keyHash,
+  keySource: 'api',
+  budgetDuration: null,
+  keyAlias: null,
+  modelGroup: 'm',
+  deployment: 'd',
+  provider: 'mock',
+  promptTokens: 1,
+  completionTokens: 1,
+  cost,
+  latencyMs: 1,
+  status: 200,
+  cacheHit: false,
+  createdAt: new Date(),
+});
+
+describe('the spend buffer while the database is away', () => {
+  it('keeps rows up to its bound, counts what it drops, and keeps them through failed writes', async () => {
+    // A database that has never been reached: every write fails as unavailable.
+    const database = await Database.open(
+      {
+        url: 'postgres://nobody@127.0.0.1:1/none',
+        dataDir: '',
+        poolLimit: 1,
+        schemaUpdates: false,
+        retention: undefined,
+        batchWriteMs: 10_000,
+        allowRequestsOnUnavailable: false,
+      },
+      createLogger({ level: 'silent' }),
+    );
+    const buffer = new SpendBuffer(database, createLogger({ level: 'silent' }), {
+      flushEveryMs: 10_000,
+      maxRows: 2,
+    });
+    buffer.add(record('a', 0.5));
+    buffer.add(record('a', 0.25));
+    buffer.add(record('b', 1));
+    expect(buffer.size()).toBe(2);
+    expect(buffer.dropped()).toBe(1);
+    expect(buffer.unflushedCost('a')).toBe(0.75);
+    await buffer.flush();
+    expect(buffer.size()).toBe(2);
+    await buffer.close(0);
+    expect(buffer.size()).toBe(2);
+    await database.close();
+  });
+});
