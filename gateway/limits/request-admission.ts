@@ -86,6 +86,8 @@ export class RequestAdmission implements DeploymentAdmission {
     const settle = () => {
       this.settle(tokensOf(request), request.routed?.cost ?? 0);
     };
+    // A stream the client left before it was ever read never runs its `finally`: the response's end settles it.
+    this.#reply.raw.once('close', settle);
     return {
       ...routed,
       result: {

@@ -188,4 +188,17 @@ describe.skipIf(!enabled)('rate limits shared by three pods through Redis', () =
     expect(admitted).toBeGreaterThanOrEqual(allowed);
     expect(admitted).toBeLessThanOrEqual(allowed + 1);
   });
+
+  it('spends one Redis round trip per request on the hot path', async () => {
+    const key = await keyWith({ rpm_limit: 10_000 });
+    const calls = () => pods.reduce((sum, pod) => sum + (pod.shared.redis?.state().calls ?? 0), 0);
+    const before = calls();
+    const started = Date.now();
+    const outcomes = await traffic(key, 60, 1);
+    const seconds = Math.ceil((Date.now() - started) / 1000);
+    expect(outcomes.every((outcome) => outcome.status === 200)).toBe(true);
+    // One admission each; the rest is each pod's housekeeping (once a second) and cooldown refresh (every 2 s).
+    expect(calls() - before).toBeLessThanOrEqual(60 + 3 * 2 * (seconds + 1));
+    expect(calls() - before).toBeGreaterThanOrEqual(60);
+  });
 });

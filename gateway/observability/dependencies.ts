@@ -1,6 +1,6 @@
 /**
  * What this pod knows of the services it shares with other pods (database, Redis, cache). Readiness reads it
- * (a dependency never reached since start keeps the pod unready; a later outage only shows in the body and
+ * (a database never reached since start keeps the pod unready; a later outage only shows in the body and
  * metrics, see DESIGN.md), and so do metrics. Each component registers a cheap, cached probe: never a network
  * call on the probe path.
  */
@@ -15,6 +15,8 @@ export interface DependencyReport {
   readonly detail?: string;
 }
 
+const gatesReadiness: ReadonlySet<DependencyName> = new Set(['db']);
+
 export class Dependencies {
   readonly #probes = new Map<DependencyName, () => DependencyReport>();
 
@@ -26,9 +28,14 @@ export class Dependencies {
     return this.#probes.get(name)?.() ?? { status: 'not_configured', reachedOnce: false };
   }
 
-  /** Configured dependencies that have never answered: the pod is still starting. */
+  /**
+   * Configured dependencies that gate readiness and have never answered: the pod is still starting. Only the
+   * database does: without Redis or its cache a pod serves on per-pod limits, so it should not be kept out of
+   * the Service waiting for them.
+   */
   neverReached(): DependencyName[] {
     return [...this.#probes.keys()].filter((name) => {
+      if (!gatesReadiness.has(name)) return false;
       const report = this.report(name);
       return report.status !== 'not_configured' && !report.reachedOnce;
     });

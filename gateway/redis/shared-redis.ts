@@ -33,6 +33,8 @@ export interface RedisState {
   readonly reachedOnce: boolean;
   /** Times the breaker opened since start. */
   readonly outages: number;
+  /** Calls sent (scripts and commands), since start: round trips for the hot-path budget. */
+  readonly calls: number;
 }
 
 const unavailable = new RedisUnavailableError();
@@ -57,6 +59,7 @@ export class SharedRedis {
   readonly #onAvailable: (() => void)[] = [];
   #reachedOnce = false;
   #outages = 0;
+  #calls = 0;
   #detail: string | undefined = 'connecting';
   #closed = false;
 
@@ -100,6 +103,7 @@ export class SharedRedis {
       connected: this.client.status === 'ready',
       reachedOnce: this.#reachedOnce,
       outages: this.#outages,
+      calls: this.#calls,
     };
   }
 
@@ -121,6 +125,7 @@ export class SharedRedis {
   ): Promise<unknown> {
     if (!this.available) throw unavailable;
     this.#scripts.set(script.sha, script);
+    this.#calls++;
     try {
       let reply: unknown;
       try {
@@ -140,6 +145,7 @@ export class SharedRedis {
   /** Any other command, through the breaker. */
   async run<T>(command: (client: Redis) => Promise<T>): Promise<T> {
     if (!this.available) throw unavailable;
+    this.#calls++;
     try {
       const reply = await command(this.client);
       this.#breaker.success();
