@@ -8,7 +8,7 @@ const int = z.number().int();
 
 /**
  * Providers the gateway speaks, by LiteLLM's prefix of `litellm_params.model`. A test checks that the gateway
- * serves each one; a provider added to the gateway is added here (and so to the CRD) to be usable.
+ * serves exactly these; a provider added to the gateway is added here (and so to the CRD) to be usable.
  */
 export const providers = [
   'openai',
@@ -21,6 +21,9 @@ export const providers = [
   'ollama_chat',
   'gemini',
   'vertex_ai',
+  'bedrock',
+  'cohere',
+  'cohere_chat',
   'groq',
   'openrouter',
   'mistral',
