@@ -160,4 +160,28 @@ router_settings:
     );
     expect(config.deployments.map((deployment) => deployment.provider)).toEqual(['openai', 'anthropic']);
   });
+
+  it('reads configs as people write them: nested model ids, limits beside litellm_params, empty sections', () => {
+    const config = load(`environment_variables:
+  OR_KEY: sk-or-from-section
+model_list:
+  - model_name: claude
+    litellm_params: { model: openrouter/anthropic/claude-3.5-sonnet, api_key: os.environ/OR_KEY, tpm: 5000 }
+    rpm: 100
+    tpm: 20000
+    model_info: { id: or-1, mode: chat, base_model: claude-3.5-sonnet, input_cost_per_token: 0.000003 }
+litellm_settings:
+router_settings: ~
+general_settings: {}
+`);
+    const [deployment] = config.deployments;
+    expect(deployment).toMatchObject({
+      id: 'or-1',
+      provider: 'openrouter',
+      model: 'anthropic/claude-3.5-sonnet',
+    });
+    expect(deployment?.params).toMatchObject({ rpm: 100, tpm: 5000, input_cost_per_token: 0.000003 });
+    expect(deployment?.credentials.get('api_key')?.value()).toBe('sk-or-from-section');
+    expect(config.problems).toEqual([]);
+  });
 });

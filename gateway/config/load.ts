@@ -9,9 +9,14 @@ import { ConfigError, formatPath, type ConfigProblem } from './problems.ts';
 import { isCredentialKey, resolveReferences } from './references.ts';
 import {
   configSchema,
+  generalSettingsSchema,
+  litellmSettingsSchema,
   modelEntrySchema,
   notYetSupported,
+  routerSettingsSchema,
   type GeneralSettings,
+  type LitellmParams,
+  type ModelEntry,
   type LitellmSettings,
   type RouterSettings,
 } from './schema.ts';
@@ -117,9 +122,9 @@ function zodProblems(error: z.ZodError, prefix: readonly PropertyKey[]): ConfigP
 }
 
 const sectionShapes: Readonly<Record<string, readonly string[]>> = {
-  litellm_settings: Object.keys(configSchema.shape.litellm_settings.unwrap().shape),
-  router_settings: Object.keys(configSchema.shape.router_settings.unwrap().shape),
-  general_settings: Object.keys(configSchema.shape.general_settings.unwrap().shape),
+  litellm_settings: Object.keys(litellmSettingsSchema.shape),
+  router_settings: Object.keys(routerSettingsSchema.shape),
+  general_settings: Object.keys(generalSettingsSchema.shape),
 };
 
 function warnUnknownKeys(resolved: Record<string, unknown>, problems: ConfigProblem[]): void {
@@ -160,7 +165,8 @@ function toDeployment(
     });
     return [];
   }
-  const { model_name: modelName, litellm_params: params, model_info: modelInfo = {} } = parsed.data;
+  const { model_name: modelName, model_info: modelInfo = {} } = parsed.data;
+  const params = withEntryDefaults(parsed.data);
   const { provider: providerName, model } = splitModel(params.model, params.custom_llm_provider);
   const provider = providerName === undefined ? undefined : registry.get(providerName);
   const unservable =
@@ -188,6 +194,21 @@ function toDeployment(
       modelInfo,
     },
   ];
+}
+
+/** Limits written beside `litellm_params` and costs written in `model_info`, where `litellm_params` has none. */
+function withEntryDefaults(entry: ModelEntry): LitellmParams {
+  const { litellm_params: params, model_info: info } = entry;
+  const defaults = {
+    rpm: entry.rpm,
+    tpm: entry.tpm,
+    input_cost_per_token: info?.input_cost_per_token,
+    output_cost_per_token: info?.output_cost_per_token,
+  };
+  const missing = Object.entries(defaults).filter(
+    ([name, value]) => value !== undefined && params[name] === undefined,
+  );
+  return missing.length === 0 ? params : { ...params, ...Object.fromEntries(missing) };
 }
 
 function credentialsOf(params: Record<string, unknown>): Map<string, Secret> {

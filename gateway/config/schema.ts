@@ -48,7 +48,16 @@ export type LitellmParams = z.infer<typeof litellmParamsSchema>;
 export const modelEntrySchema = z.object({
   model_name: z.union([z.string().min(1), z.number().transform(String)]),
   litellm_params: litellmParamsSchema,
-  model_info: z.looseObject({ id: z.string().optional() }).optional(),
+  model_info: z
+    .looseObject({
+      id: z.string().optional(),
+      input_cost_per_token: number.optional(),
+      output_cost_per_token: number.optional(),
+    })
+    .optional(),
+  // LiteLLM also reads a deployment's limits beside litellm_params; inside wins.
+  rpm: nonNegativeInt.optional(),
+  tpm: nonNegativeInt.optional(),
 });
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 
@@ -152,12 +161,17 @@ export const generalSettingsSchema = z.object({
   keys_file: z.string().min(1).optional(),
 });
 
+/** An empty YAML section (`litellm_settings:` with nothing under it) reads as null: LiteLLM takes it as empty. */
+const emptyWhenNull = (empty: unknown) => (value: unknown) => value ?? empty;
+
 export const configSchema = z.object({
-  model_list: z.array(z.unknown()).default([]),
-  litellm_settings: litellmSettingsSchema.default({}),
-  router_settings: routerSettingsSchema.default({}),
-  general_settings: generalSettingsSchema.default({}),
-  environment_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  model_list: z.preprocess(emptyWhenNull([]), z.array(z.unknown())),
+  litellm_settings: z.preprocess(emptyWhenNull({}), litellmSettingsSchema),
+  router_settings: z.preprocess(emptyWhenNull({}), routerSettingsSchema),
+  general_settings: z.preprocess(emptyWhenNull({}), generalSettingsSchema),
+  environment_variables: z
+    .preprocess(emptyWhenNull({}), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])))
+    .optional(),
 });
 export type GatewayConfigFile = z.infer<typeof configSchema>;
 export type LitellmSettings = z.infer<typeof litellmSettingsSchema>;
