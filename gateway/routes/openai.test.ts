@@ -18,6 +18,8 @@ beforeAll(async () => {
 model_list:
   - model_name: gpt-4o
     litellm_params: { model: openai/gpt-4o-2024-08-06, api_base: ${openaiUpstream.url}/v1, api_key: os.environ/TEST_OPENAI_KEY }
+  - model_name: gpt-env
+    litellm_params: { model: openai/gpt-4o-mini, api_base: ${openaiUpstream.url}/v1, extra_body: { service_tier: flex } }
   - model_name: text-embedding-3-small
     litellm_params: { model: openai/text-embedding-3-small, api_base: ${openaiUpstream.url}/v1, api_key: sk-upstream-key }
   - model_name: azure-gpt
@@ -68,6 +70,18 @@ describe('OpenAI endpoints through the official openai client', () => {
     expect(text).toBe('echo: one two three');
     expect(finish).toBe('stop');
     expect(usage?.completion_tokens).toBe(4);
+  });
+
+  it('reads OPENAI_API_KEY when api_key is not set, and adds extra_body to every request', async () => {
+    process.env.OPENAI_API_KEY = 'sk-openai-env-fallback';
+    try {
+      await client.chat.completions.create({ model: 'gpt-env', messages: [{ role: 'user', content: 'hi' }] });
+    } finally {
+      delete process.env.OPENAI_API_KEY;
+    }
+    const sent = openaiUpstream.requests.at(-1);
+    expect(sent?.headers.authorization).toBe('Bearer sk-openai-env-fallback');
+    expect(sent?.body).toMatchObject({ model: 'gpt-4o-mini', service_tier: 'flex' });
   });
 
   it('answers legacy completions and embeddings', async () => {

@@ -1,4 +1,5 @@
 import type { UpstreamResponse } from '../../upstream/http.ts';
+import { envValue, processEnv } from '../env.ts';
 import { credential, postJson } from '../upstream-call.ts';
 import type { Deployment, Operation, Provider, ProviderResult, RequestBody } from '../types.ts';
 
@@ -14,6 +15,8 @@ export interface OpenAICompatibleOptions {
   readonly operations?: readonly Operation[];
   /** Extra headers for this family, besides the bearer token. */
   readonly headers?: (deployment: Deployment) => Record<string, string>;
+  /** Environment variables read for the key when `api_key` is not set (LiteLLM's fallbacks). */
+  readonly apiKeyEnv?: readonly string[];
 }
 
 /** Any server that speaks OpenAI's API: bodies go through with the model renamed, streams go through untouched. */
@@ -30,10 +33,11 @@ export function openAICompatible(options: OpenAICompatibleOptions): Provider {
     async call(operation, body, deployment, context) {
       const base = trimSlash(deployment.apiBase ?? options.defaultApiBase ?? '');
       const headers: Record<string, string> = { ...options.headers?.(deployment) };
-      const apiKey = credential(deployment, 'api_key');
+      const apiKey = credential(deployment, 'api_key') ?? envValue(processEnv(), options.apiKeyEnv ?? []);
       if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
       const response = await postJson(context, deployment, base + openAIPaths[operation], headers, {
         ...body,
+        ...extraBodyOf(deployment),
         model: deployment.model,
       });
       return openAIResult(response, body);
@@ -46,6 +50,14 @@ export async function openAIResult(response: UpstreamResponse, body: RequestBody
   if (body.stream === true) return { kind: 'stream', frames: response.body };
   const raw = await response.body.text();
   return { kind: 'json', body: JSON.parse(raw), raw };
+}
+
+/** `litellm_params.extra_body`: fields sent in every request body to this deployment. */
+function extraBodyOf(deployment: Deployment): Record<string, unknown> {
+  const extra = deployment.params.extra_body;
+  return typeof extra === 'object' && extra !== null && !Array.isArray(extra)
+    ? (extra as Record<string, unknown>)
+    : {};
 }
 
 export function trimSlash(url: string): string {

@@ -3,6 +3,7 @@ import { openAICompatible } from './openai-compatible.ts';
 export const openai = openAICompatible({
   name: 'openai',
   defaultApiBase: 'https://api.openai.com/v1',
+  apiKeyEnv: ['OPENAI_API_KEY'],
   headers: (deployment) =>
     deployment.params.organization === undefined
       ? {}
