@@ -99,6 +99,7 @@ describe('OpenAI endpoints through the official openai client', () => {
     expect(models.data.map((model) => model.id).sort()).toEqual([
       'azure-gpt',
       'gpt-4o',
+      'gpt-env',
       'text-embedding-3-small',
     ]);
   });
