@@ -1,18 +1,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.ts';
+import { modelAllowed } from '../auth/model-access.ts';
 import type { Router } from '../router/router.ts';
 import { authenticate } from './authenticate.ts';
 
-/** `GET /v1/models`: the model groups clients may ask for, in OpenAI's list shape. */
+/** `GET /v1/models`: the model groups this caller may ask for, in OpenAI's list shape. */
 export function modelRoutes(
   app: FastifyInstance,
   options: { router: () => Router; authenticator: () => Authenticator },
 ): void {
   const handler = async (request: FastifyRequest) => {
     await authenticate(request, options.authenticator());
-    const data = options
-      .router()
+    const router = options.router();
+    const principal = request.principal;
+    const allowed = principal?.kind === 'virtual' ? principal.policy.key.models : [];
+    const data = router
       .modelGroups()
+      .filter((group) => modelAllowed(allowed, group, router.deploymentsOf(group)))
       .map((id) => ({ id, object: 'model', created: 0, owned_by: 'switchyard' }));
     return { object: 'list', data };
   };

@@ -185,6 +185,9 @@ export function keyAndSpendSuite(name: string, createStore: () => Promise<TestSt
 
       const scoped = await generate({ models: ['team-a-*', 'beta-models'] });
       const scopedClient = openaiClient(gateway.url, scoped.key);
+      // It lists only what it may call: by wildcard and by access group.
+      const listed = (await scopedClient.models.list()).data.map((model) => model.id).sort();
+      expect(listed).toEqual(['grouped', 'team-a-chat']);
       await scopedClient.chat.completions.create({ model: 'team-a-chat', ...ask }); // wildcard
       await scopedClient.chat.completions.create({ model: 'grouped', ...ask }); // access group
       const refused = await refusalOf(scopedClient.chat.completions.create({ model: 'cheap', ...ask }));
