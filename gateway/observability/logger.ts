@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { LogScrubber, secretEnvValues } from './scrubber.ts';
 
@@ -68,6 +69,15 @@ export function createLogger(options: LoggerSettings = {}): Logger {
   const logger = options.destination === undefined ? pino(settings) : pino(settings, options.destination);
   Object.defineProperty(logger, kScrubber, { value: scrubber });
   return logger;
+}
+
+/**
+ * The logger of the per-request access line. That line is built field by field from values that cannot hold a
+ * secret (method, path, status, timings, alias, model, tokens, cost), so it skips pino's path redaction, which
+ * costs about ten times the rest of the line; the line scrubber still runs on it.
+ */
+export function accessLoggerOf(logger: FastifyBaseLogger): FastifyBaseLogger {
+  return logger.child({}, { redact: { paths: [] } });
 }
 
 /** The scrubber of a logger made by createLogger (children share it), to register more secret values. */

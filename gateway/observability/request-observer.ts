@@ -9,6 +9,7 @@ import type {
 import type { Principal } from '../auth/authenticator.ts';
 import { GatewayError } from '../errors.ts';
 import { contentOf } from './content-log.ts';
+import { accessLoggerOf } from './logger.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -62,6 +63,7 @@ export function installRequestObserver(app: FastifyInstance, options: ObserverOp
   );
   app.decorateRequest('modelGroup', null);
 
+  const access = accessLoggerOf(app.log);
   const onClosed = function (this: ObservedResponse) {
     lifecycle.inFlight--;
     const reply = this[kReply];
@@ -75,6 +77,7 @@ export function installRequestObserver(app: FastifyInstance, options: ObserverOp
     const modelGroup = request.modelGroup ?? '';
     metrics.recordRequest(status, elapsedMs, modelGroup, routed, keyAlias);
     const line: Record<string, unknown> = {
+      reqId: request.id,
       method: request.method,
       path: pathOf(request.url),
       status,
@@ -92,7 +95,7 @@ export function installRequestObserver(app: FastifyInstance, options: ObserverOp
     }
     if (aborted) line.aborted = true;
     if (kContent in this) line.content = this[kContent];
-    request.log.info(line, 'request');
+    access.info(line, 'request');
   };
 
   const admit: onRequestHookHandler = (request, reply, done) => {
