@@ -61,7 +61,7 @@ export function createBedrockProvider(env: () => Env = processEnv): Provider {
     const url = new URL(bedrockEndpoint(deployment, region, env()) + path);
     const text = JSON.stringify(body);
     const signedHeaders = { 'content-type': 'application/json' };
-    const signature = signRequest({
+    const signature = await signRequest({
       method: 'POST',
       url,
       headers: signedHeaders,
@@ -73,7 +73,7 @@ export function createBedrockProvider(env: () => Env = processEnv): Provider {
     });
     const response = await context.http.request({
       url: url.toString(),
-      headers: { ...extraHeadersOf(deployment), accept, ...signedHeaders, ...signature.headers },
+      headers: { ...extraHeadersOf(deployment), accept, ...signedHeaders, ...signature },
       body: text,
       signal: context.signal,
       tls: tlsOf(deployment),

@@ -28,18 +28,27 @@ describe('readEventStream', () => {
     expect(JSON.parse(Buffer.from(messages[1]?.payload ?? []).toString())).toMatchObject({
       stopReason: 'end_turn',
     });
+    const bytewise = [];
+    for await (const message of readEventStream(fromList([...bytes].map((byte) => Uint8Array.of(byte)))))
+      bytewise.push(message);
+    expect(bytewise).toEqual(messages);
   });
 
   it('refuses a corrupt message and a stream cut inside one', async () => {
     const message = encodeEventMessage({ ':message-type': 'event' }, '{}');
     message.writeUInt8(message.readUInt8(14) ^ 0xff, 14);
     await expect(collect(readEventStream(fromList([message])) as AsyncIterable<never>)).rejects.toThrow(
-      'checksum mismatch',
+      'malformed event stream: The message checksum',
     );
     const whole = encodeEventMessage({ ':message-type': 'event' }, '{}');
     await expect(
       collect(readEventStream(fromList([whole.subarray(0, 20)])) as AsyncIterable<never>),
     ).rejects.toThrow('ended inside a message');
+    const huge = Buffer.from(whole);
+    huge.writeUInt32BE(0xffffffff, 0);
+    await expect(collect(readEventStream(fromList([huge])) as AsyncIterable<never>)).rejects.toThrow(
+      'message length 4294967295',
+    );
   });
 });
 

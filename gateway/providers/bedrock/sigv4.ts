@@ -1,9 +1,10 @@
 /**
- * AWS Signature Version 4 for request headers (`Authorization: AWS4-HMAC-SHA256 ...`), written against AWS's
- * published description and checked with its test suite's vectors. Only what Bedrock needs: header signing of a
- * request with a JSON body.
+ * AWS Signature Version 4 header signing (`Authorization: AWS4-HMAC-SHA256 ...`) through AWS's own signer,
+ * `@smithy/signature-v4`, the one the AWS SDK for JavaScript uses: canonicalisation is where signers go wrong, so
+ * it is left to the code AWS maintains.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { Hash } from '@smithy/core/serde';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -24,88 +25,44 @@ export interface SignInput {
   readonly now: Date;
 }
 
-function sha256Hex(data: string): string {
-  return createHash('sha256').update(data, 'utf8').digest('hex');
-}
-
-function hmac(key: Buffer | string, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
-}
-
-/** RFC 3986 encoding as SigV4 wants it: unreserved characters kept, everything else `%XX` in upper case. */
-export function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+/** Repeated query keys become lists, the shape the signer sorts and encodes. */
+function queryOf(search: URLSearchParams): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of search) {
+    const seen = query[key];
+    query[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return query;
 }
 
 /**
- * Each segment of the path as sent, encoded again: every service but S3 signs the doubly encoded path, so the
- * `%3A` of a Bedrock model id is signed as `%253A`.
+ * The headers to send beside the given ones: `authorization`, `x-amz-date`, and `x-amz-security-token` with a
+ * session. The path is signed doubly encoded (the signer's default, what every service but S3 wants), so the
+ * `%3A` of a model id is signed as `%253A`.
  */
-export function canonicalUri(pathname: string): string {
-  if (pathname === '') return '/';
-  return pathname.split('/').map(uriEncode).join('/');
-}
-
-export function canonicalQuery(search: URLSearchParams): string {
-  return [...search.entries()]
-    .map(([key, value]) => [uriEncode(key), uriEncode(value)] as const)
-    .sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : x > y ? 1 : 0) : a < b ? -1 : 1))
-    .map(([key, value]) => `${key}=${value}`)
-    .join('&');
-}
-
-/** `20150830T123600Z`. */
-export function amzDate(now: Date): string {
-  return now.toISOString().replace(/[:-]|\.\d{3}/g, '');
-}
-
-export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
-}
-
-export interface Signature {
-  /** Headers to send as they are: `authorization`, `x-amz-date`, and `x-amz-security-token` with a session. */
-  readonly headers: Record<string, string>;
-  readonly canonicalRequest: string;
-  readonly stringToSign: string;
-}
-
-export function signRequest(input: SignInput): Signature {
-  const date = amzDate(input.now);
-  const added: Record<string, string> = { 'x-amz-date': date };
-  if (input.credentials.sessionToken !== undefined)
-    added['x-amz-security-token'] = input.credentials.sessionToken;
-  const signed = new Map<string, string>();
-  for (const [name, value] of Object.entries({ ...input.headers, ...added, host: input.url.host }))
-    signed.set(name.toLowerCase(), value.trim().replace(/\s+/g, ' '));
-  const names = [...signed.keys()].sort();
-  const signedHeaders = names.join(';');
-  const canonicalRequest = [
-    input.method.toUpperCase(),
-    canonicalUri(input.url.pathname),
-    canonicalQuery(input.url.searchParams),
-    names.map((name) => `${name}:${signed.get(name) ?? ''}\n`).join(''),
-    signedHeaders,
-    sha256Hex(input.body),
-  ].join('\n');
-  const day = date.slice(0, 8);
-  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signature = createHmac(
-    'sha256',
-    signingKey(input.credentials.secretAccessKey, day, input.region, input.service),
-  )
-    .update(stringToSign, 'utf8')
-    .digest('hex');
-  return {
-    headers: {
-      ...added,
-      authorization: `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+export async function signRequest(input: SignInput): Promise<Record<string, string>> {
+  const { accessKeyId, secretAccessKey, sessionToken } = input.credentials;
+  const signer = new SignatureV4({
+    service: input.service,
+    region: input.region,
+    credentials: { accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }) },
+    sha256: Hash.bind(null, 'sha256'),
+    // `x-amz-content-sha256` is for S3 and Glacier; Bedrock signs without it, as AWS's test suite does.
+    applyChecksum: false,
+  });
+  const given = { ...input.headers, host: input.url.host };
+  const signed = await signer.sign(
+    {
+      method: input.method.toUpperCase(),
+      protocol: input.url.protocol,
+      hostname: input.url.hostname,
+      ...(input.url.port === '' ? {} : { port: Number(input.url.port) }),
+      path: input.url.pathname,
+      query: queryOf(input.url.searchParams),
+      headers: given,
+      body: input.body,
     },
-    canonicalRequest,
-    stringToSign,
-  };
+    { signingDate: input.now },
+  );
+  return Object.fromEntries(Object.entries(signed.headers).filter(([name]) => !Object.hasOwn(given, name)));
 }
