@@ -3,7 +3,8 @@ import { z } from 'zod';
 const duration = z
   .string()
   .regex(/^\d+(s|m|h|d|mo)$/, 'must be a duration such as 30s, 30m, 30h, 30d or 1mo');
-const limit = z.number().int().nonnegative().nullable().optional();
+/** Stored as a PostgreSQL integer. */
+const limit = z.number().int().nonnegative().max(2_147_483_647).nullable().optional();
 
 /** The fields `/key/generate` and `/key/update` take, in LiteLLM's names; unknown LiteLLM fields are ignored. */
 const keyFields = {

@@ -147,6 +147,14 @@ export function keyAndSpendSuite(name: string, createStore: () => Promise<TestSt
       expect(lastKeys.at(-1)?.source).toBe('file:team-a/chat-key');
     });
 
+    it('refuses a limit the store cannot hold with a 400 naming it', async () => {
+      const { status, body } = await callApi(gateway.url, 'POST', '/key/generate', {
+        tpm_limit: 10_000_000_000,
+      });
+      expect(status).toBe(400);
+      expect(body).toMatchObject({ error: { type: 'invalid_request_error', param: 'tpm_limit' } });
+    });
+
     it('accepts only the master key (current or previous) on the key API', async () => {
       const made = await generate();
       expect((await callApi(gateway.url, 'POST', '/key/generate', {}, made.key)).status).toBe(403);
