@@ -12,6 +12,8 @@ export interface SharedLimiterOptions {
   /** Settlements wait this long to go out together in one script call. */
   readonly settleEveryMs?: number;
   readonly housekeepingEveryMs?: number;
+  /** A lease older than this is no longer renewed (a request cannot run longer): a lost release cannot leak a slot. */
+  readonly maxLeaseAgeMs?: number;
   /** Base keys of the deployment counters whose usage housekeeping reads (usage-based routing). */
   readonly deploymentCounters?: () => readonly string[];
 }
@@ -32,8 +34,9 @@ export class SharedLimiter {
   readonly #leaseTtlMs: number;
   readonly #settleEveryMs: number;
   readonly #deploymentCounters: () => readonly string[];
-  /** Leases this pod holds in Redis, by id: renewed while held. */
-  readonly #leases = new Map<string, string>();
+  /** Leases this pod holds in Redis, by id (key, taken at): renewed while held, up to `maxLeaseAgeMs`. */
+  readonly #leases = new Map<string, { readonly key: string; readonly at: number }>();
+  readonly #maxLeaseAgeMs: number;
   #leaseSequence = 0;
   #pods = 1;
   #localAdmissions = 0;
@@ -46,6 +49,7 @@ export class SharedLimiter {
     this.#redis = options.redis;
     this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.#settleEveryMs = options.settleEveryMs ?? 5;
+    this.#maxLeaseAgeMs = options.maxLeaseAgeMs ?? 15 * 60_000;
     this.#deploymentCounters = options.deploymentCounters ?? (() => []);
     this.#timers.push(
       setInterval(() => {
@@ -132,7 +136,9 @@ export class SharedLimiter {
         usage: Number(reply[3] ?? 0),
       };
     }
-    if (lease !== '') for (const check of checks) if (check.kind === 'p') this.#leases.set(lease, check.key);
+    if (lease !== '')
+      for (const check of checks)
+        if (check.kind === 'p') this.#leases.set(lease, { key: check.key, at: Date.now() });
     // A spend counter comes back as a string (a Lua number would be truncated to an integer).
     return {
       ok: true,
@@ -182,7 +188,11 @@ export class SharedLimiter {
   }
 
   #renewLeases(): void {
-    for (const [lease, key] of this.#leases) this.#queue('e', key, lease, this.#leaseTtlMs);
+    const oldest = Date.now() - this.#maxLeaseAgeMs;
+    for (const [lease, { key, at }] of this.#leases) {
+      if (at < oldest) this.#leases.delete(lease);
+      else this.#queue('e', key, lease, this.#leaseTtlMs);
+    }
   }
 
   #housekeeping(): void {

@@ -16,6 +16,8 @@ model_list:
     litellm_params: { model: mock/cheap, mock_response: "ok" }
   - model_name: priced
     litellm_params: { model: mock/priced, mock_response: "ok", input_cost_per_token: 0.001, output_cost_per_token: 0.001 }
+  - model_name: dribble
+    litellm_params: { model: mock/dribble, mock_response: "one two three four five", mock_stream_chunk_delay_ms: 150 }
   - model_name: slow
     litellm_params: { model: mock/slow, mock_response: "ok", mock_latency_ms: 400 }
 router_settings:
@@ -200,5 +202,29 @@ describe.skipIf(!enabled)('rate limits shared by three pods through Redis', () =
     // One admission each; the rest is each pod's housekeeping (once a second) and cooldown refresh (every 2 s).
     expect(calls() - before).toBeLessThanOrEqual(60 + 3 * 2 * (seconds + 1));
     expect(calls() - before).toBeGreaterThanOrEqual(60);
+  });
+
+  it('holds a parallel slot while a stream is open and frees it when the stream ends', async () => {
+    const key = await keyWith({ max_parallel_requests: 1 });
+    const [first, second] = pods.map((pod) => openaiClient(pod.url, key));
+    if (first === undefined || second === undefined) throw new Error('no pods');
+    const stream = (client: OpenAI) =>
+      client.chat.completions.create({
+        model: 'dribble',
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+    let chunks = 0;
+    for await (const chunk of await stream(first)) chunks += chunk.choices.length;
+    expect(chunks).toBeGreaterThan(3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Held while a stream is open, on every pod; free again once it ended.
+    const open = await stream(first);
+    const iterator = open[Symbol.asyncIterator]();
+    await iterator.next();
+    expect((await call(second, ask())).code).toBe('parallel_limit_exceeded');
+    while ((await iterator.next()).done !== true) chunks++;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await call(second, ask())).status).toBe(200);
   });
 });

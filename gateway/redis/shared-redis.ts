@@ -15,8 +15,6 @@ export interface SharedRedisOptions {
   readonly failureThreshold?: number;
   /** How often a hung (connected, silent) Redis is pinged while the breaker is open. */
   readonly probeEveryMs?: number;
-  /** After this long without ever reaching Redis the pod reports it as reached: it serves on per-pod limits. */
-  readonly startupGraceMs?: number;
 }
 
 /** Thrown without touching the network when the breaker is open or the connection is down. */
@@ -51,8 +49,6 @@ export class SharedRedis {
   readonly #breaker: CircuitBreaker;
   readonly #probeEveryMs: number;
   readonly #scripts = new Map<string, LuaScript>();
-  readonly #startedAt = Date.now();
-  readonly #startupGraceMs: number;
   #subscriber: Redis | undefined;
   readonly #listeners = new Map<string, ((message: string) => void)[]>();
   #probe: NodeJS.Timeout | undefined;
@@ -67,7 +63,6 @@ export class SharedRedis {
     this.endpoint = options.endpoint;
     this.#logger = options.logger.child({ component: options.role });
     this.#probeEveryMs = options.probeEveryMs ?? 500;
-    this.#startupGraceMs = options.startupGraceMs ?? 3000;
     this.#breaker = new CircuitBreaker(
       { failureThreshold: options.failureThreshold ?? 3 },
       (state, reason) => {
@@ -108,11 +103,10 @@ export class SharedRedis {
   }
 
   report(): DependencyReport {
-    const graceOver = Date.now() - this.#startedAt >= this.#startupGraceMs;
     const up = this.available;
     return {
       status: up ? 'up' : 'down',
-      reachedOnce: this.#reachedOnce || graceOver,
+      reachedOnce: this.#reachedOnce,
       ...(up || this.#detail === undefined ? {} : { detail: this.#detail }),
     };
   }

@@ -77,6 +77,8 @@ export function createSharedState(
   const cooldowns = redis === undefined ? undefined : new SharedCooldowns(redis);
   const invalidation = redis === undefined ? undefined : new SharedKeyInvalidation(redis);
   const cacheSettings = cacheSettingsOf(config);
+  if (cacheSettings !== undefined && cacheRedis === undefined)
+    options.logger.info('response cache in memory (no Redis configured for it): each pod caches on its own');
   const responseCache =
     cacheSettings === undefined
       ? undefined
