@@ -162,6 +162,16 @@ export function buildGateway(options: AppOptions): Gateway {
   const { spendBuffer } = keysAndSpend;
   if (spendBuffer !== undefined) metrics.components.spendBuffer(() => spendBuffer.size());
   metrics.components.redisBreaker(() => shared.redisState()?.breaker ?? 'closed');
+  shared.onRedisRoundTrip((operation, seconds) => {
+    metrics.components.redisRoundTrip(operation, seconds);
+  });
+  const { database } = options;
+  if (database !== undefined) {
+    metrics.components.databasePool(() => database.stats());
+    database.health.onFailure(() => {
+      metrics.components.databaseQueryFailed();
+    });
+  }
   if (!options.http) app.addHook('onClose', () => http.close());
 
   installErrorHandlers(app);

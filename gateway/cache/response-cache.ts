@@ -102,9 +102,11 @@ export class CacheLookup {
     const maxAge = this.#control.maxAgeSeconds;
     if (answer === undefined || (maxAge !== undefined && Date.now() - answer.storedAt > maxAge * 1000)) {
       this.#reply.header(cacheHeader, 'MISS');
+      this.#request.server.metrics.components.cacheLookup(false);
       return undefined;
     }
     this.#reply.header(cacheHeader, 'HIT');
+    this.#request.server.metrics.components.cacheLookup(true);
     return answer;
   }
 

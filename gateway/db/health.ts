@@ -6,6 +6,7 @@ import type { DependencyReport } from '../observability/dependencies.ts';
  * and the allow_requests_on_db_unavailable rules read it. A log line on every change, not on every error.
  */
 export class DatabaseHealth {
+  readonly #failureListeners: (() => void)[] = [];
   #status: 'up' | 'down' = 'down';
   #reachedOnce = false;
   #detail: string | undefined = 'not connected yet';
@@ -31,7 +32,13 @@ export class DatabaseHealth {
     this.#detail = undefined;
   }
 
+  /** Called on every failed query, for the query-error metric. */
+  onFailure(listener: () => void): void {
+    this.#failureListeners.push(listener);
+  }
+
   failed(error: unknown): void {
+    for (const listener of this.#failureListeners) listener();
     const detail = reasonOf(error);
     if (this.#status === 'up' || this.#detail !== detail)
       this.#logger.error({ reason: detail }, 'database is unavailable');

@@ -43,6 +43,8 @@ const unavailable = new RedisUnavailableError();
  * local state at once. It reconnects and recovers by itself; each state change is logged once.
  */
 export class SharedRedis {
+  readonly #role: string;
+  #roundTrip: ((operation: string, seconds: number) => void) | undefined;
   readonly client: Redis;
   readonly endpoint: RedisEndpoint;
   readonly #logger: Logger;
@@ -61,6 +63,7 @@ export class SharedRedis {
 
   constructor(options: SharedRedisOptions) {
     this.endpoint = options.endpoint;
+    this.#role = options.role;
     this.#logger = options.logger.child({ component: options.role });
     this.#probeEveryMs = options.probeEveryMs ?? 500;
     this.#breaker = new CircuitBreaker(
@@ -111,6 +114,11 @@ export class SharedRedis {
     };
   }
 
+  /** Times every successful call, for the Redis latency histogram. */
+  onRoundTrip(listener: (operation: string, seconds: number) => void): void {
+    this.#roundTrip = listener;
+  }
+
   /** Runs a script by its hash (loaded at connect), sending its text only if Redis lost it (a restart). */
   async eval(
     script: LuaScript,
@@ -120,6 +128,7 @@ export class SharedRedis {
     if (!this.available) throw unavailable;
     this.#scripts.set(script.sha, script);
     this.#calls++;
+    const startedAt = performance.now();
     try {
       let reply: unknown;
       try {
@@ -129,6 +138,7 @@ export class SharedRedis {
         reply = await this.client.eval(script.source, keys.length, ...keys, ...args);
       }
       this.#breaker.success();
+      this.#roundTrip?.(`${this.#role}_script`, (performance.now() - startedAt) / 1000);
       return reply;
     } catch (error) {
       this.#failed(error);
@@ -140,9 +150,11 @@ export class SharedRedis {
   async run<T>(command: (client: Redis) => Promise<T>): Promise<T> {
     if (!this.available) throw unavailable;
     this.#calls++;
+    const startedAt = performance.now();
     try {
       const reply = await command(this.client);
       this.#breaker.success();
+      this.#roundTrip?.(`${this.#role}_command`, (performance.now() - startedAt) / 1000);
       return reply;
     } catch (error) {
       this.#failed(error);

@@ -34,6 +34,8 @@ export interface SharedState {
   readonly responseCache: ResponseCache | undefined;
   /** For metrics: the breaker's and connection's state. */
   readonly redisState: () => RedisState | undefined;
+  /** For metrics: the time of each Redis call, by operation. */
+  onRedisRoundTrip(listener: (operation: string, seconds: number) => void): void;
   /** The key code's options with the shared limiter's stand-in and pub/sub invalidation added. */
   keysOptions(given: KeysAndSpendOptions | undefined): KeysAndSpendOptions | undefined;
   readonly routerOptions: Pick<RouterOptions, 'cooldownSharing' | 'usage'>;
@@ -93,6 +95,10 @@ export function createSharedState(
     limiter,
     responseCache,
     redisState: () => redis?.state(),
+    onRedisRoundTrip(listener) {
+      redis?.onRoundTrip(listener);
+      if (cacheRedis !== redis) cacheRedis?.onRoundTrip(listener);
+    },
     keysOptions(given) {
       if (limiter === undefined || invalidation === undefined) return given;
       return { limiter: countedElsewhere, invalidation, ...given };

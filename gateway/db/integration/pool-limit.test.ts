@@ -61,6 +61,11 @@ describe.skipIf(!realPostgres())('the connection pool under load', () => {
     expect(most).toBeGreaterThan(0);
     expect(most).toBeLessThanOrEqual(poolLimit);
     expect(gateway.database.stats().limit).toBe(poolLimit);
+    // The pool shows in the metrics, never above its limit.
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const open = Number(/^switchyard_db_pool_connections\{state="total"\} (\d+)/m.exec(metrics)?.[1]);
+    expect(open).toBeGreaterThan(0);
+    expect(open).toBeLessThanOrEqual(poolLimit);
     const rows = await observer.query<{ rows: string }>('SELECT count(*) AS rows FROM switchyard_spend_logs');
     expect(Number(rows.rows[0]?.rows)).toBe(concurrency);
 
