@@ -129,6 +129,35 @@ describe('manifests/install.yaml on a real apiserver', () => {
     ]);
   }, 180_000);
 
+  it('accepts every example and every object the operator renders for them (server-side dry run)', async () => {
+    await cluster().kubectl(['create', 'namespace', 'llm']);
+    const files = ['production', 'minimal'].flatMap((dir) =>
+      readdirSync(join(root, 'manifests/examples', dir)).map((file) =>
+        join(root, 'manifests/examples', dir, file),
+      ),
+    );
+    for (const file of files)
+      await cluster().kubectl([
+        'apply',
+        '--server-side',
+        '--dry-run=server',
+        '--field-manager=test',
+        '-f',
+        file,
+      ]);
+    // The rendered objects, less the ServiceMonitor: that CRD belongs to the Prometheus operator, not installed here.
+    for (const name of ['production', 'minimal']) {
+      const rendered = readFileSync(join(root, 'manifests/examples/rendered', `${name}.yaml`), 'utf8')
+        .split(/^---$/m)
+        .filter((document) => !/^kind: ServiceMonitor$/m.test(document))
+        .join('---');
+      await cluster().kubectl(
+        ['apply', '--server-side', '--dry-run=server', '--field-manager=test', '-f', '-'],
+        rendered,
+      );
+    }
+  }, 120_000);
+
   it("gives the operator's service account what it uses and nothing more", async () => {
     // kubectl auth can-i exits 1 when the answer is no; the answer is on stdout either way.
     const canI = async (...args: string[]) => {
