@@ -1,21 +1,21 @@
 #!/usr/bin/env node
 import { ManifestError } from './cli/read-manifests.ts';
 import { renderUsage, runRender } from './cli/render-command.ts';
+import { runCommand } from './run/run-command.ts';
 
 const usage = `usage:
-  switchyard-operator [run]       reconcile LLMGateways, ModelDeployments and VirtualKeys (not implemented yet)
+  switchyard-operator [run]       reconcile LLMGateways, ModelDeployments and VirtualKeys
   switchyard-operator render ...  print the objects the operator would apply, offline
 
 ${renderUsage}`;
 
-function main(argv: readonly string[]): number {
+function main(argv: readonly string[]): number | Promise<number> {
   const [command = 'run', ...rest] = argv;
   switch (command) {
     case 'render':
       return runRender(rest);
     case 'run':
-      process.stderr.write('switchyard-operator run: not implemented yet\n');
-      return 2;
+      return runCommand(rest);
     case 'help':
     case '--help':
       process.stdout.write(`${usage}\n`);
@@ -27,7 +27,10 @@ function main(argv: readonly string[]): number {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  const code = main(process.argv.slice(2));
+  if (typeof code === 'number') process.exitCode = code;
+  // A stopped operator may still hold sockets (a watch being torn down): its exit code is final.
+  else void code.then((exitCode) => process.exit(exitCode));
 } catch (error) {
   if (!(error instanceof ManifestError)) throw error;
   process.stderr.write(`${error.message}\n`);

@@ -142,9 +142,10 @@ describe('switchyard-operator', () => {
     expect(result.stderr).toBe(`${join(scratch, 'nope.yaml')}: cannot be read\n`);
   });
 
-  it('run: not implemented yet, exit 2', () => {
-    const result = run('run');
+  it('run: a bad flag is a usage error, exit 2, before any connection is tried', () => {
+    const result = run('run', '--leader-elect=maybe');
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('not implemented yet');
+    expect(result.stderr).toContain('--leader-elect must be true or false');
+    expect(result.stderr).toContain('usage: switchyard-operator run');
   });
 });

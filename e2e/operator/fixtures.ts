@@ -1,0 +1,154 @@
+// What the e2e suites share: the example's Secrets, JSON reads through kubectl, polling helpers.
+import { join } from 'node:path';
+import type { ControlPlane } from '../cluster/control-plane.ts';
+import { waitFor } from '../cluster/control-plane.ts';
+
+export const repoRoot = join(import.meta.dirname, '../..');
+export const crdsDir = join(repoRoot, 'crds');
+export const productionExample = join(repoRoot, 'manifests/examples/production');
+
+/** Values of the Secrets the production example references (made up; asserted never to leak). */
+export const exampleSecretValues = {
+  masterKey: 'sk-master-e2e-0123456789abcdef',
+  saltKey: 'salt-e2e-0123456789',
+  databaseUrl: 'postgresql://switchyard:pg-password-e2e@postgres.llm.svc:5432/switchyard',
+  redisPassword: 'redis-password-e2e',
+  openaiKey: 'sk-openai-e2e-credential-1',
+  azureToken: 'azure-ad-token-e2e',
+  anthropicKey: 'sk-ant-e2e-credential-1',
+  batchKey: 'sk-batch-existing-key-e2e-0001',
+} as const;
+
+export function exampleSecrets(namespace: string): object[] {
+  const secret = (name: string, stringData: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'Opaque',
+    stringData,
+  });
+  const v = exampleSecretValues;
+  return [
+    secret('switchyard-master-key', { 'master-key': v.masterKey, 'salt-key': v.saltKey }),
+    secret('switchyard-postgres', { url: v.databaseUrl }),
+    secret('switchyard-redis', { password: v.redisPassword }),
+    secret('openai-credentials', { 'api-key': v.openaiKey }),
+    secret('azure-openai', { 'ad-token': v.azureToken }),
+    secret('anthropic-credentials', { 'api-key': v.anthropicKey }),
+    // As `kubectl create secret --from-file` would store it: with the file's final newline.
+    secret('batch-openai-key', { 'api-key': `${v.batchKey}\n` }),
+  ];
+}
+
+export async function installCrds(cp: ControlPlane): Promise<void> {
+  await cp.kubectl(['apply', '-f', crdsDir]);
+  await cp.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+}
+
+export async function applyJson(cp: ControlPlane, ...objects: object[]): Promise<string> {
+  return cp.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+}
+
+export async function getJson<T>(cp: ControlPlane, ...args: string[]): Promise<T> {
+  return JSON.parse(await cp.kubectl(['get', ...args, '-o', 'json'])) as T;
+}
+
+/** The object, or undefined when it does not exist. */
+export async function tryGetJson<T>(cp: ControlPlane, ...args: string[]): Promise<T | undefined> {
+  const text = await cp.kubectl(['get', ...args, '-o', 'json', '--ignore-not-found']);
+  return text.trim() === '' ? undefined : (JSON.parse(text) as T);
+}
+
+/** Polls an async check until it returns something other than undefined (generous: a shared 2-core box). */
+export function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  return waitFor(what, check, { timeoutMs, intervalMs: 300 });
+}
+
+export interface ConditionJson {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+export interface ResourceJson {
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid: string;
+    generation?: number;
+    resourceVersion: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown> & { conditions?: ConditionJson[] };
+  data?: Record<string, string>;
+}
+
+export function condition(object: ResourceJson | undefined, type: string): ConditionJson | undefined {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until `type` on the object has `status` (and `reason`, when given) for its current generation. */
+export async function waitForCondition(
+  cp: ControlPlane,
+  resource: string,
+  namespace: string,
+  type: string,
+  status: string,
+  reason?: string,
+  timeoutMs?: number,
+): Promise<ResourceJson> {
+  return until(
+    `${resource} ${type}=${status}${reason !== undefined ? ` (${reason})` : ''}`,
+    async () => {
+      const object = await getJson<ResourceJson>(cp, resource, '-n', namespace);
+      const found = condition(object, type);
+      const current = found?.observedGeneration === object.metadata.generation;
+      return found?.status === status && (reason === undefined || found.reason === reason) && current
+        ? object
+        : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export function decode(data: string | undefined): string {
+  return Buffer.from(data ?? '', 'base64').toString('utf8');
+}
+
+export interface EventJson {
+  reason: string;
+  type: string;
+  note: string;
+  reportingController?: string;
+  regarding: { kind: string; name: string };
+}
+
+/** The operator's events in a namespace. */
+export async function operatorEvents(cp: ControlPlane, namespace: string): Promise<EventJson[]> {
+  const list = await getJson<{ items: EventJson[] }>(cp, 'events.v1.events.k8s.io', '-n', namespace);
+  return list.items.filter((event) => event.reportingController === 'switchyard.dev/operator');
+}
+
+/** Events are recorded in the background: waits until the operator's events in `namespace` satisfy `check`. */
+export function waitForEvents(
+  cp: ControlPlane,
+  namespace: string,
+  what: string,
+  check: (events: EventJson[]) => boolean,
+): Promise<EventJson[]> {
+  return until(`events: ${what}`, async () => {
+    const events = await operatorEvents(cp, namespace);
+    return check(events) ? events : undefined;
+  });
+}
+
+export const hasReasons =
+  (...reasons: string[]) =>
+  (events: EventJson[]): boolean =>
+    reasons.every((reason) => events.some((event) => event.reason === reason));

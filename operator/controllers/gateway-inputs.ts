@@ -1,0 +1,99 @@
+import type { SecretKeyRef } from '../api/common.ts';
+import type { LLMGateway } from '../api/llm-gateway.ts';
+import { isControlledBy } from '../kube/owner-references.ts';
+import type { ClusterCapabilities } from '../render/capabilities.ts';
+import { credentialFiles } from '../render/credentials.ts';
+import { envSecretRefs } from '../render/env.ts';
+import type { MigrationJobState } from '../render/migration-gate.ts';
+import { migrationJobName } from '../render/migration-job.ts';
+import { childNames } from '../render/names.ts';
+import type { GatewayRenderInput } from '../render/render-gateway.ts';
+import type { SecretStore } from '../render/secret-refs.ts';
+import type { Caches } from './caches.ts';
+import { issuedKey } from './issued-keys.ts';
+import type { DeploymentJson, JobJson } from './kube-json.ts';
+import { parsedOnly, parseModel, parseVirtualKey } from './parse-resources.ts';
+
+export interface GatewayInputDeps {
+  readonly caches: Caches;
+  readonly capabilities: ClusterCapabilities;
+  readonly defaultImage: string;
+  readonly now: number;
+}
+
+/**
+ * Everything the gateway's render depends on, read from the caches: its namespace's ModelDeployments,
+ * its VirtualKeys' hashes, the Secrets they all reference, the cluster's capabilities and the migration
+ * state. The gateway and ModelDeployment reconciles both render from this, so they agree.
+ */
+export function gatewayRenderInput(deps: GatewayInputDeps, gateway: LLMGateway): GatewayRenderInput {
+  const { caches, now } = deps;
+  const { name, namespace, uid } = gateway.metadata;
+  const models = parsedOnly(caches.models.list(namespace), parseModel);
+  const virtualKeys = parsedOnly(caches.virtualKeys.list(namespace), parseVirtualKey).filter(
+    (key) => key.spec.gatewayRef.name === name,
+  );
+  const keys = virtualKeys.flatMap((key) => {
+    const issued = issuedKey(key, caches.secrets, now);
+    return issued === undefined ? [] : [issued];
+  });
+  const refs = [
+    ...envSecretRefs(gateway.spec),
+    ...models
+      .filter((model) => model.spec.gatewayRef.name === name)
+      .flatMap((model) => credentialFiles(model).map((file) => file.ref)),
+  ];
+  const desiredImage = gateway.spec.image ?? deps.defaultImage;
+  const job = controlled(caches.jobs.get(migrationJobName(name, desiredImage), namespace), uid);
+  const deployment = controlled(caches.deployments.get(childNames(name).deployment, namespace), uid);
+  const jobState = job === undefined ? undefined : migrationJobState(job);
+  const currentImage = deploymentImage(deployment);
+  const migratedImage = gateway.status?.migratedImage;
+  return {
+    gateway,
+    models,
+    keys,
+    secrets: secretStore(caches, namespace, refs),
+    capabilities: deps.capabilities,
+    defaultImage: deps.defaultImage,
+    migration: {
+      ...(migratedImage !== undefined ? { migratedImage } : {}),
+      ...(jobState !== undefined ? { job: jobState } : {}),
+      ...(currentImage !== undefined ? { currentImage } : {}),
+    },
+  };
+}
+
+/** Only the Secrets referenced: the render sees no more than it needs. */
+export function secretStore(caches: Caches, namespace: string, refs: readonly SecretKeyRef[]): SecretStore {
+  const store = new Map<string, Readonly<Record<string, string>>>();
+  for (const ref of refs) {
+    if (store.has(ref.name)) continue;
+    const data = caches.secrets.get(ref.name, namespace)?.data;
+    if (data !== undefined) store.set(ref.name, data);
+  }
+  return store;
+}
+
+export function migrationJobState(job: JobJson): MigrationJobState {
+  const conditions = job.status?.conditions ?? [];
+  const holds = (type: string) => conditions.some((c) => c.type === type && c.status === 'True');
+  if (holds('Complete')) return 'succeeded';
+  if (holds('Failed')) return 'failed';
+  return 'running';
+}
+
+/** The image of the gateway container in the live pod template. */
+export function deploymentImage(deployment: DeploymentJson | undefined): string | undefined {
+  const containers = deployment?.spec?.template?.spec?.containers ?? [];
+  return containers.find((container) => container.name === 'gateway')?.image;
+}
+
+/** A child counts only if this gateway controls it: a same-named object of someone else's is not ours. */
+export function controlled<T extends { metadata?: { ownerReferences?: unknown } | undefined }>(
+  object: T | undefined,
+  uid: string | undefined,
+): T | undefined {
+  if (object === undefined || uid === undefined) return undefined;
+  return isControlledBy(object as Parameters<typeof isControlledBy>[0], uid) ? object : undefined;
+}

@@ -1,0 +1,66 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { builtInResources } from '../kube/resource-type.ts';
+import type { ResourceType } from '../kube/resource-type.ts';
+import { SupervisedInformer } from '../kube/supervised-informer.ts';
+import type { CachedObject, SupervisedInformerOptions } from '../kube/supervised-informer.ts';
+import { managedBy } from '../render/labels.ts';
+import type { Caches } from '../controllers/caches.ts';
+import { customResources } from '../controllers/resources.ts';
+
+/** Children carry this label: their caches hold only the operator's objects, not the whole cluster's. */
+const ownedSelector = `app.kubernetes.io/managed-by=${managedBy}`;
+
+export interface InformerSet {
+  readonly caches: Caches;
+  readonly all: readonly SupervisedInformer<CachedObject>[];
+}
+
+export interface InformerSetOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly namespaces: readonly string[];
+  readonly onRestart: (resource: ResourceType) => void;
+  readonly onError: (resource: ResourceType, error: unknown, restartInMs: number) => void;
+}
+
+/**
+ * One supervised informer per kind the controllers read. Secrets are cached unfiltered because the
+ * Secrets a gateway references are the user's (no label of ours); everything the operator makes is
+ * selected by its managed-by label.
+ */
+export function createInformers(options: InformerSetOptions): InformerSet {
+  const all: SupervisedInformer<CachedObject>[] = [];
+  const make = <T extends CachedObject>(
+    resource: ResourceType,
+    labelSelector?: string,
+  ): SupervisedInformer<T> => {
+    const informerOptions: SupervisedInformerOptions<T> = {
+      kubeConfig: options.kubeConfig,
+      resource,
+      namespaces: options.namespaces,
+      ...(labelSelector !== undefined ? { labelSelector } : {}),
+      onRestart: () => {
+        options.onRestart(resource);
+      },
+      onError: (error, restartInMs) => {
+        options.onError(resource, error, restartInMs);
+      },
+    };
+    const informer = new SupervisedInformer<T>(informerOptions);
+    all.push(informer as unknown as SupervisedInformer<CachedObject>);
+    return informer;
+  };
+  const caches: Caches = {
+    gateways: make(customResources.gateway),
+    models: make(customResources.model),
+    virtualKeys: make(customResources.virtualKey),
+    secrets: make(builtInResources.secret),
+    configMaps: make(builtInResources.configMap, ownedSelector),
+    services: make(builtInResources.service, ownedSelector),
+    serviceAccounts: make(builtInResources.serviceAccount, ownedSelector),
+    deployments: make(builtInResources.deployment, ownedSelector),
+    jobs: make(builtInResources.job, ownedSelector),
+    horizontalPodAutoscalers: make(builtInResources.horizontalPodAutoscaler, ownedSelector),
+    podDisruptionBudgets: make(builtInResources.podDisruptionBudget, ownedSelector),
+  };
+  return { caches, all };
+}
