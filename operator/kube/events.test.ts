@@ -56,6 +56,16 @@ describe('EventRecorder', () => {
     expect(created[0]?.metadata.name).toMatch(/^gw\.[0-9a-f]+$/);
   });
 
+  it('names two events about one object in the same millisecond apart', async () => {
+    const { sink, created } = memorySink();
+    const recorder = new EventRecorder({ sink, reportingInstance: 'op-0' });
+    recorder.record(failed);
+    recorder.record({ ...failed, type: 'Normal', reason: 'Reconciled', note: 'children applied' });
+    await recorder.flush();
+    expect(created).toHaveLength(2);
+    expect(new Set(created.map((event) => event.metadata.name)).size).toBe(2);
+  });
+
   it('counts repeats instead of writing them, and writes the series back at most every interval', async () => {
     const { sink, created, series } = memorySink();
     const recorder = new EventRecorder({ sink, reportingInstance: 'op-0', seriesUpdateMs: 30 * 60_000 });

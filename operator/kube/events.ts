@@ -106,6 +106,7 @@ export class EventRecorder {
   private readonly maxTracked: number;
   // Map order is insertion order; re-inserting on use makes it an LRU.
   private readonly tracked = new Map<string, Tracked>();
+  private sequence = 0;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(options: EventRecorderOptions) {
@@ -151,8 +152,10 @@ export class EventRecorder {
       });
       return;
     }
-    // client-go's naming: the object's name and the time in hex nanoseconds; unique enough.
-    const eventName = `${name}.${(BigInt(now) * 1_000_000n).toString(16)}`;
+    // client-go's naming: the object's name and the time in hex nanoseconds. The clock has milliseconds only,
+    // so a per-recorder sequence fills the sub-millisecond digits: two events in one millisecond differ.
+    this.sequence = (this.sequence + 1) % 1_000_000;
+    const eventName = `${name}.${(BigInt(now) * 1_000_000n + BigInt(this.sequence)).toString(16)}`;
     this.touch(key, {
       namespace,
       name: eventName,

@@ -13,7 +13,7 @@ import { objectPath } from '../kube/resource-type.ts';
 import { WorkQueue } from '../kube/work-queue.ts';
 import type { ClusterCapabilities } from '../render/capabilities.ts';
 import { discoverCapabilities, sameCapabilities } from './capabilities.ts';
-import { countingEventSink, uniqueEventNames } from './counting.ts';
+import { countingEventSink } from './counting.ts';
 import { dispatch } from './dispatch.ts';
 import { startHealthServer, startMetricsServer } from './health-server.ts';
 import type { HttpEndpoint } from './health-server.ts';
@@ -50,7 +50,7 @@ export async function startOperator(
     },
   });
   const recorder = new EventRecorder({
-    sink: countingEventSink(uniqueEventNames(kubeEventSink(kubeConfig)), (verb) => {
+    sink: countingEventSink(kubeEventSink(kubeConfig), (verb) => {
       metrics.apiWrites.inc({ kind: 'Event', verb, subresource: '' });
     }),
     reportingInstance: options.identity,
