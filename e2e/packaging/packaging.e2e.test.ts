@@ -1,11 +1,12 @@
 // The install paths users take: the Helm chart, manifests/install.yaml rendered from it, and Argo CD's health
 // checks, against the real helm, a real kube-apiserver and lua.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBinaries, startControlPlane, type ControlPlane } from '../cluster/control-plane.ts';
+import { startOperatorProcess, type OperatorProcess } from '../operator/operator-process.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
@@ -183,6 +184,105 @@ describe('manifests/install.yaml on a real apiserver', () => {
     expect(await canI('create', 'clusterrolebindings.rbac.authorization.k8s.io')).toBe('no');
     expect(await canI('delete', 'customresourcedefinitions.apiextensions.k8s.io')).toBe('no');
   }, 60_000);
+});
+
+describe('helm install on a real apiserver', () => {
+  let cp: ControlPlane | undefined;
+  let operator: OperatorProcess | undefined;
+  const cluster = (): ControlPlane => {
+    if (cp === undefined) throw new Error('control plane not started');
+    return cp;
+  };
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+  }, 300_000);
+
+  afterAll(async () => {
+    await operator?.kill();
+    await cp?.stop();
+  });
+
+  it("brings the operator up, and with its service account's rights it reconciles the minimal example to Ready", async () => {
+    const { stdout } = await run(helm, [
+      'install',
+      'switchyard',
+      chart,
+      '--kubeconfig',
+      cluster().kubeconfigPath,
+      '--namespace',
+      'switchyard-system',
+      '--create-namespace',
+      '--wait',
+      '--timeout',
+      '120s',
+    ]);
+    expect(stdout).toContain('STATUS: deployed');
+    expect(stdout).toContain('Next steps');
+
+    // kwok runs no containers, so the operator runs here as a process with exactly the chart's args and the
+    // chart's service account token: the RBAC the chart grants is all it has.
+    const deployment = JSON.parse(
+      await cluster().kubectl([
+        'get',
+        'deployment',
+        '-n',
+        'switchyard-system',
+        'switchyard-switchyard-operator',
+        '-o',
+        'json',
+      ]),
+    ) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    const args = deployment.spec.template.spec.containers[0]?.args ?? [];
+    expect(args).toContain('--leader-elect=true');
+    const token = (
+      await cluster().kubectl([
+        'create',
+        'token',
+        'switchyard-switchyard-operator',
+        '-n',
+        'switchyard-system',
+      ])
+    ).trim();
+    const admin = JSON.parse(
+      await cluster().kubectl(['config', 'view', '--raw', '--minify', '-o', 'json']),
+    ) as {
+      clusters: { cluster: Record<string, string> }[];
+    };
+    const serviceAccountConfig = join(cluster().dir, 'operator-sa.kubeconfig');
+    writeFileSync(
+      serviceAccountConfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'e2e', cluster: admin.clusters[0]?.cluster }],
+        users: [{ name: 'operator', user: { token } }],
+        contexts: [{ name: 'operator', context: { cluster: 'e2e', user: 'operator' } }],
+        'current-context': 'operator',
+      }),
+    );
+    operator = await startOperatorProcess({
+      kubeconfigPath: serviceAccountConfig,
+      dir: cluster().dir,
+      leaderElect: true,
+      podNamespace: 'switchyard-system',
+      extraArgs: args.filter(
+        (arg) => !/^(run|--metrics-port=.*|--health-port=.*|--leader-elect=.*)$/.test(arg),
+      ),
+    });
+
+    await cluster().kubectl([
+      'create',
+      'secret',
+      'generic',
+      'demo-master-key',
+      '--from-literal=master-key=sk-demo-master-0001',
+    ]);
+    await cluster().kubectl(['apply', '-f', join(root, 'manifests/examples/minimal/gateway.yaml')]);
+    await cluster().kubectl(['wait', 'llmgateway/demo', '--for=condition=Ready', '--timeout=120s']);
+    await cluster().kubectl(['wait', 'virtualkey/demo-app', '--for=condition=Ready', '--timeout=60s']);
+    expect(operator.log()).not.toMatch(/forbidden/i);
+  }, 300_000);
 });
 
 describe("Argo CD's health checks", () => {
