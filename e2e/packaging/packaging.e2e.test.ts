@@ -282,6 +282,18 @@ describe('helm install on a real apiserver', () => {
     await cluster().kubectl(['wait', 'llmgateway/demo', '--for=condition=Ready', '--timeout=120s']);
     await cluster().kubectl(['wait', 'virtualkey/demo-app', '--for=condition=Ready', '--timeout=60s']);
     expect(operator.log()).not.toMatch(/forbidden/i);
+
+    // The documented CRD upgrade (Helm never upgrades crds/): apply the chart's CRDs server-side over the
+    // installed ones while resources of every kind exist.
+    const crds = (await run(helm, ['show', 'crds', chart])).stdout;
+    await cluster().kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], crds);
+    await cluster().kubectl([
+      'wait',
+      '--for=condition=Established',
+      'crd/llmgateways.switchyard.dev',
+      '--timeout=30s',
+    ]);
+    await cluster().kubectl(['wait', 'llmgateway/demo', '--for=condition=Ready', '--timeout=60s']);
   }, 300_000);
 });
 
