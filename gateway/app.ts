@@ -6,7 +6,10 @@ import type { Authenticator, Principal } from './auth/authenticator.ts';
 import { installKeysAndSpend, type KeysAndSpendOptions } from './auth/install-keys-and-spend.ts';
 import type { GatewayConfig } from './config/load.ts';
 import { operationsFromEnv, type OperationsSettings } from './config/operations.ts';
+import { ServedModels } from './config/served-models.ts';
 import type { Database } from './db/database.ts';
+import { SecretBox } from './db/secret-box.ts';
+import { StoredModels } from './db/stored-models.ts';
 import type { SpendBuffer } from './spend/spend-buffer.ts';
 import { Dependencies } from './observability/dependencies.ts';
 import { Lifecycle } from './observability/lifecycle.ts';
@@ -23,6 +26,7 @@ import type { HealthSources } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
 import { openAIRoutes } from './routes/openai.ts';
+import { closeUnusedConnectionsOnClose } from './unused-connections.ts';
 import { UpstreamHttp } from './upstream/http.ts';
 
 declare module 'fastify' {
@@ -61,7 +65,10 @@ export interface AppOptions {
   readonly lifecycle?: Lifecycle;
   /** Keys, budgets and spend live here; the gateway closes it on close (after writing the spend buffer). */
   readonly database?: Database;
-  /** Environment for key and database settings (default: process.env). */
+  /**
+   * Environment for key and database settings (default: process.env), including the salt key of stored
+   * models and, when `operations` is not given, how often they are polled (SWITCHYARD_CONFIG_POLL_SECONDS).
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly keys?: KeysAndSpendOptions;
   /** Redis tuning for tests (breaker bound, lease TTL); the connection itself comes from the config. */
@@ -76,10 +83,15 @@ export interface Gateway {
   readonly lifecycle: Lifecycle;
   readonly metrics: GatewayMetrics;
   readonly health: HealthSources;
-  /** The config served now (it changes on reload). */
+  /** The config served now: the file's deployments and the stored models (it changes on either's reload). */
   readonly currentConfig: () => GatewayConfig;
-  /** Swaps in a validated config: new requests use a new router, in-flight ones finish on the old. */
+  /**
+   * Swaps in a validated config file, served with the stored models: new requests use a new router, in-flight
+   * ones finish on the old.
+   */
   readonly reload: (config: GatewayConfig) => void;
+  /** The file's deployments plus the models stored through the API, kept in step with the database. */
+  readonly servedModels: ServedModels;
   /** Spend rows waiting to be written (`size()`, `dropped()`), for metrics; undefined without a database. */
   readonly spendBuffer: SpendBuffer | undefined;
   /** The database (pool `stats()`, `health`), for metrics; undefined without one. */
@@ -94,6 +106,7 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 /** Builds the gateway as a fastify app (no socket), so tests can `inject()` and the server only listens. */
 export function buildGateway(options: AppOptions): Gateway {
   const { config } = options;
+  const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger();
   const registry = options.registry ?? createProviderRegistry();
   const http = options.http ?? new UpstreamHttp();
@@ -114,6 +127,18 @@ export function buildGateway(options: AppOptions): Gateway {
     });
   let current = config;
   let router = routerFor(config);
+  const { database } = options;
+  const servedModels = new ServedModels({
+    file: config,
+    registry,
+    logger,
+    serve(next) {
+      router = routerFor(next);
+      current = next;
+    },
+    ...(database === undefined ? {} : { source: new StoredModels(database, SecretBox.fromEnv(env)) }),
+    pollMs: (options.operations ?? operationsFromEnv(env)).configPollMs,
+  });
   const lifecycle = options.lifecycle ?? new Lifecycle();
 
   const app = Fastify<Server, IncomingMessage, ServerResponse>({
@@ -129,6 +154,7 @@ export function buildGateway(options: AppOptions): Gateway {
   });
   app.decorateRequest('routed', null);
   app.decorateRequest('principal', null);
+  app.decorate('servedModels', servedModels);
   const keysOptions = shared.keysOptions(options.keys);
   const keysAndSpend = installKeysAndSpend(app, {
     config,
@@ -161,11 +187,12 @@ export function buildGateway(options: AppOptions): Gateway {
   });
   const { spendBuffer } = keysAndSpend;
   if (spendBuffer !== undefined) metrics.components.spendBuffer(() => spendBuffer.size());
+  const { budgets } = keysAndSpend;
+  if (budgets !== undefined) metrics.components.budgets(budgets);
   metrics.components.redisBreaker(() => shared.redisState()?.breaker ?? 'closed');
   shared.onRedisRoundTrip((operation, seconds) => {
     metrics.components.redisRoundTrip(operation, seconds);
   });
-  const { database } = options;
   if (database !== undefined) {
     metrics.components.databasePool(() => database.stats());
     database.health.onFailure(() => {
@@ -174,15 +201,19 @@ export function buildGateway(options: AppOptions): Gateway {
   }
   if (!options.http) app.addHook('onClose', () => http.close());
 
+  closeUnusedConnectionsOnClose(app);
   installErrorHandlers(app);
   openAIRoutes(app, { router: () => router, authenticator: () => authenticator });
   messagesRoutes(app, { router: () => router, authenticator: () => authenticator });
   modelRoutes(app, { router: () => router, authenticator: () => authenticator });
   const reload = (next: GatewayConfig) => {
-    router = routerFor(next);
-    current = next;
+    servedModels.setFile(next);
     lifecycle.configLoaded();
   };
+  // Stop looking for other pods' models once draining; preClose runs before onClose closes the database.
+  lifecycle.onDrain(() => void servedModels.close());
+  app.addHook('preClose', () => servedModels.close());
+  servedModels.start();
   return {
     app,
     router: () => router,
@@ -192,6 +223,7 @@ export function buildGateway(options: AppOptions): Gateway {
     health,
     currentConfig: () => current,
     reload,
+    servedModels,
     spendBuffer: keysAndSpend.spendBuffer,
     database: options.database,
     shared,

@@ -118,6 +118,13 @@ async function runServe(args: readonly string[]): Promise<number> {
     lifecycle,
     ...(database === undefined ? {} : { database }),
   });
+  if (database !== undefined) {
+    // Unready until the stored models are read, so a new pod never answers "unknown model" for one of them.
+    lifecycle.waitForConfig('reading the models stored in the database');
+    void gateway.servedModels.whenRead().then(() => {
+      lifecycle.configLoaded();
+    });
+  }
   startDatabase(database, gateway.app, logger);
   await serve(gateway, {
     host,

@@ -35,6 +35,8 @@ export interface KeysAndSpend {
   readonly authenticator: Authenticator;
   /** The spend buffer, for metrics (`size()`, `dropped()`); undefined without a database. */
   readonly spendBuffer: SpendBuffer | undefined;
+  /** Budget left per key alias among the keys this pod has cached, for metrics; undefined without a database. */
+  readonly budgets: (() => Iterable<{ keyAlias: string; remainingUsd: number }>) | undefined;
 }
 
 /**
@@ -63,7 +65,11 @@ export function installKeysAndSpend(
       options.dependencies.register('db', () => database.health.report());
       app.addHook('onClose', () => database.close());
     }
-    return { authenticator: masterKeyAuthenticator(config.masterKey), spendBuffer: undefined };
+    return {
+      authenticator: masterKeyAuthenticator(config.masterKey),
+      spendBuffer: undefined,
+      budgets: undefined,
+    };
   }
   const now = options.keys?.now ?? Date.now;
   const settings = databaseSettingsOf(config.generalSettings, env);
@@ -111,5 +117,5 @@ export function installKeysAndSpend(
     await buffer.close();
     await database.close();
   });
-  return { authenticator, spendBuffer: buffer };
+  return { authenticator, spendBuffer: buffer, budgets: () => cache.budgets(now()) };
 }

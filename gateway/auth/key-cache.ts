@@ -55,6 +55,20 @@ export class KeyCache {
     });
   }
 
+  /**
+   * Budget left per key alias, for the keys this pod has cached with a budget and an alias: what its metric
+   * shows (a key unused on this pod for longer than the TTL is not there; another pod that serves it shows it).
+   */
+  *budgets(now: number): Generator<{ keyAlias: string; remainingUsd: number }> {
+    const at = new Date(now);
+    for (const { policy, expiresAt } of this.#entries.values()) {
+      if (policy === null || now >= expiresAt) continue;
+      const { alias, maxBudget } = policy.key;
+      if (alias === null || maxBudget === null) continue;
+      yield { keyAlias: alias, remainingUsd: Math.max(0, maxBudget - policy.spend(at)) };
+    }
+  }
+
   /** The cached policy (null: known not to exist), or undefined when it must be read. */
   peek(hash: string, now: number): VirtualKeyPolicy | null | undefined {
     const entry = this.#entries.get(hash);

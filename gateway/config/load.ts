@@ -66,10 +66,7 @@ export function loadConfigText(text: string, options: LoadOptions): GatewayConfi
   if (settingsErrors.length > 0) throw new ConfigError(problems);
   warnUnknownKeys(resolved, problems);
 
-  const deployments = parsed.data.model_list.flatMap((entry, index) =>
-    toDeployment(entry, index, options.registry, problems),
-  );
-  checkUniqueIds(deployments, problems);
+  const deployments = deploymentsOf(parsed.data.model_list, options.registry, problems);
   const {
     litellm_settings: litellmSettings,
     router_settings: routerSettings,
@@ -145,20 +142,40 @@ function warnUnknownKeys(resolved: Record<string, unknown>, problems: ConfigProb
   }
 }
 
+/**
+ * The servable deployments of `model_list` entries whose references are resolved: each entry checked by the
+ * schema and its provider, its id `model_info.id` or else a hash of the entry. Problems are located under
+ * `at(index)` (`model_list[i]` for the file; the database's models name theirs by id); an entry with an error
+ * already recorded under its path is skipped.
+ */
+export function deploymentsOf(
+  entries: readonly unknown[],
+  registry: ProviderRegistry,
+  problems: ConfigProblem[],
+  at: (index: number) => readonly PropertyKey[] = (index) => ['model_list', index],
+): Deployment[] {
+  const deployments = entries.flatMap((entry, index) =>
+    toDeployment(entry, index, at(index), registry, problems),
+  );
+  checkUniqueIds(deployments, problems);
+  return deployments;
+}
+
 function toDeployment(
   entry: unknown,
   index: number,
+  at: readonly PropertyKey[],
   registry: ProviderRegistry,
   problems: ConfigProblem[],
 ): Deployment[] {
-  const path = `model_list[${index}]`;
+  const path = formatPath(at);
   if (problems.some((problem) => problem.severity === 'error' && problem.path.startsWith(`${path}.`))) {
     problems.push({ path, message: 'deployment skipped', severity: 'warning' });
     return [];
   }
   const parsed = modelEntrySchema.safeParse(entry);
   if (!parsed.success) {
-    problems.push(...zodProblems(parsed.error, ['model_list', index]), {
+    problems.push(...zodProblems(parsed.error, at), {
       path,
       message: 'deployment skipped',
       severity: 'warning',

@@ -13,7 +13,8 @@ export interface ReloadOptions {
 }
 
 /**
- * Hot reload: a changed, valid file swaps the gateway's router (in-flight requests finish on the old one);
+ * Hot reload: a changed, valid file swaps the gateway's router, still serving the models stored through the API
+ * (gateway/config/served-models.ts; in-flight requests finish on the old router);
  * an invalid file keeps the old config, logs every problem and sets `switchyard_config_last_reload_successful`
  * to 0. Stops when the gateway drains.
  */
@@ -33,7 +34,12 @@ export function reloadOnChange(gateway: Gateway, options: ReloadOptions): Config
       gateway.reload(config);
       gateway.metrics.recordReload(true);
       logger.info(
-        { version: config.version, previous: previous.version, models: config.deployments.length },
+        {
+          version: config.version,
+          previous: previous.version,
+          models: config.deployments.length,
+          served: gateway.currentConfig().deployments.length,
+        },
         'config reloaded',
       );
     },

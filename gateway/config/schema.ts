@@ -146,6 +146,8 @@ export const routerSettingsSchema = z.object({
 
 export const generalSettingsSchema = z.object({
   master_key: z.string().min(1).optional(),
+  /** Accepted for LiteLLM configs: models added with /model/new are always stored and served. */
+  store_model_in_db: boolean.optional(),
   max_request_size_mb: positiveNumber.optional(),
   max_parallel_requests: nonNegativeInt.optional(),
   // Keys, budgets and spend (gateway/db, gateway/auth, gateway/spend).
@@ -198,7 +200,6 @@ export const notYetSupported: Readonly<Record<string, readonly string[]>> = {
   general_settings: [
     'database_connection_timeout',
     'disable_spend_logs',
-    'store_model_in_db',
     'alerting',
     'alerting_threshold',
     'use_redis_transaction_buffer',

@@ -86,8 +86,10 @@ export class RequestAdmission implements DeploymentAdmission {
     const settle = () => {
       this.settle(tokensOf(request), request.routed?.cost ?? 0);
     };
-    // A stream the client left before it was ever read never runs its `finally`: the response's end settles it.
-    this.#reply.raw.once('close', settle);
+    // A stream the client left before it was ever read never runs its `finally`: the response's end settles it
+    // (at once if the client left while the upstream was being called).
+    if (this.#reply.raw.destroyed) settle();
+    else this.#reply.raw.once('close', settle);
     return {
       ...routed,
       result: {

@@ -70,7 +70,13 @@ export async function routeFor(
   if (!router.hasGroup(body.model)) throw unknownModel(body.model, router.modelGroups());
   request.modelGroup = body.model;
   // Key policy (model, budget, limits) is checked here, once the model is known; spend is captured on settle.
-  const meter = request.server.accounting.begin(request, operation, body.model, withoutGatewayFields(body));
+  const meter = request.server.accounting.begin(
+    request,
+    reply,
+    operation,
+    body.model,
+    withoutGatewayFields(body),
+  );
   // Response cache (litellm_settings.cache): a hit is answered here, after the key checks, at no cost.
   const lookup = request.server.responseCache?.lookup(request, reply, operation, body.model, body);
   if (lookup !== undefined) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/authenticator.ts';
 import { admitKey } from '../auth/key-admission.ts';
 import type { KeyLease, KeyRateLimiter } from '../auth/key-limits.ts';
@@ -9,12 +9,17 @@ import type { RouteResult, Router } from '../router/router.ts';
 import { ClientAbortError } from '../upstream/errors.ts';
 import type { Accounting, Meter } from './accounting.ts';
 import { costOf, priceOf } from './prices.ts';
-import type { SpendBuffer } from './spend-buffer.ts';
+import type { SpendRecord } from './spend-record.ts';
 import { StreamUsageTap } from './stream-usage.ts';
 import { usageOfBody, type Usage } from './usage.ts';
 
+/** Where settled requests go: the spend buffer. */
+export interface SpendSink {
+  add(record: SpendRecord): void;
+}
+
 export interface MeteringOptions {
-  readonly buffer: SpendBuffer;
+  readonly buffer: SpendSink;
   readonly limiter: KeyRateLimiter;
   readonly router: () => Router;
   readonly now: () => number;
@@ -25,7 +30,7 @@ const noLease: KeyLease = { release: () => undefined };
 /** Checks virtual keys against the model, budget and limits, and puts every routed request in the spend buffer. */
 export function createMetering(options: MeteringOptions): Accounting {
   return {
-    begin(request, operation, modelGroup, body) {
+    begin(request, reply, operation, modelGroup, body) {
       const now = options.now();
       const principal = request.principal;
       const lease =
@@ -38,7 +43,7 @@ export function createMetering(options: MeteringOptions): Accounting {
               new Date(now),
             )
           : noLease;
-      return new RequestMeter(request, principal, operation, modelGroup, body, lease, options, now);
+      return new RequestMeter(request, reply, principal, operation, modelGroup, body, lease, options, now);
     },
   };
 }
@@ -46,6 +51,7 @@ export function createMetering(options: MeteringOptions): Accounting {
 class RequestMeter implements Meter {
   readonly body: RequestBody;
   readonly #request: FastifyRequest;
+  readonly #reply: FastifyReply;
   readonly #principal: Principal | null;
   readonly #modelGroup: string;
   readonly #lease: KeyLease;
@@ -56,6 +62,7 @@ class RequestMeter implements Meter {
 
   constructor(
     request: FastifyRequest,
+    reply: FastifyReply,
     principal: Principal | null,
     operation: Operation,
     modelGroup: string,
@@ -65,6 +72,7 @@ class RequestMeter implements Meter {
     now: number,
   ) {
     this.#request = request;
+    this.#reply = reply;
     this.#principal = principal;
     this.#modelGroup = modelGroup;
     this.#lease = lease;
@@ -89,6 +97,15 @@ class RequestMeter implements Meter {
     const settle = (status: number) => {
       this.#settle(deployment, status, tap.usage(this.#promptEstimate()));
     };
+    // A stream the client left before it was read never runs its `finally` (and one being read runs it only
+    // once the upstream notices the abort): the response's close settles it, with what the client was sent,
+    // before the shared limits settle from the same numbers.
+    const response = this.#reply.raw;
+    const left = () => {
+      settle(response.writableFinished ? 200 : 499);
+    };
+    if (response.destroyed) left();
+    else response.once('close', left);
     return {
       ...routed,
       result: {
@@ -124,8 +141,12 @@ class RequestMeter implements Meter {
     if (this.#settled) return;
     this.#settled = true;
     const now = this.#options.now();
+    // A response-cache hit (gateway/cache) was answered without the upstream: it cost nothing.
+    const cacheHit = this.#request.cacheHit;
     const cost =
-      deployment === undefined ? 0 : costOf(priceOf(deployment), usage.promptTokens, usage.completionTokens);
+      cacheHit || deployment === undefined
+        ? 0
+        : costOf(priceOf(deployment), usage.promptTokens, usage.completionTokens);
     this.#lease.release(usage.promptTokens + usage.completionTokens);
     const principal = this.#principal;
     const policy = principal?.kind === 'virtual' ? principal.policy : undefined;
@@ -152,7 +173,7 @@ class RequestMeter implements Meter {
       cost,
       latencyMs: now - this.#started,
       status,
-      cacheHit: false,
+      cacheHit,
       createdAt: at,
     });
   }

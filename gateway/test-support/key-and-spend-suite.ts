@@ -147,6 +147,17 @@ export function keyAndSpendSuite(name: string, createStore: () => Promise<TestSt
       expect(lastKeys.at(-1)?.source).toBe('file:team-a/chat-key');
     });
 
+    it("shows a used key's remaining budget in the metrics, by alias", async () => {
+      const made = await generate({ key_alias: 'metered', max_budget: 10 });
+      await openaiClient(gateway.url, made.key).chat.completions.create({ model: 'cheap', ...ask });
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      const left = Number(
+        /^switchyard_key_budget_remaining_usd\{key_alias="metered"\} (\S+)$/m.exec(metrics)?.[1],
+      );
+      expect(left).toBeLessThan(10);
+      expect(left).toBeGreaterThan(9);
+    });
+
     it('refuses a limit the store cannot hold with a 400 naming it', async () => {
       const { status, body } = await callApi(gateway.url, 'POST', '/key/generate', {
         tpm_limit: 10_000_000_000,

@@ -61,8 +61,9 @@ describe('models stored with encrypted credentials', { timeout: 60_000 }, () => 
       expect(listed.map((entry) => entry.model_name)).toEqual(['stored-gpt']);
       expect(JSON.stringify(info.body)).not.toContain(upstreamKey);
 
-      const [entry] = await models.entries();
-      expect(entry?.litellm_params.api_key).toBe(upstreamKey);
+      const { entries, unreadable } = await models.entries();
+      expect(entries[0]?.entry.litellm_params.api_key).toBe(upstreamKey);
+      expect(unreadable).toEqual([]);
     });
   });
 
