@@ -215,6 +215,28 @@ describe('timeouts and aborts', () => {
     }
   });
 
+  it('cuts a stream that stalls between chunks for longer than stream_idle_timeout', async () => {
+    const router = routerFor(
+      `model_list:\n${deploymentYaml('g', 'staller', ', timeout: 20, stream_idle_timeout: 0.5')}router_settings: { num_retries: 0 }\n`,
+    );
+    // undici checks body timeouts on a coarse timer (about a second): the stall must be well past it.
+    upstream.setChunkDelay(2500);
+    try {
+      const body = { model: 'g', messages: [{ role: 'user', content: 'a b c' }], stream: true };
+      const result = await router.route(request('g', { body }));
+      if (result.result.kind !== 'stream') throw new Error('expected a stream');
+      const { frames } = result.result;
+      const read = async () => {
+        let count = 0;
+        for await (const frame of frames) count += String(frame).length;
+        return count;
+      };
+      await expect(read()).rejects.toMatchObject({ failure: 'timeout', upstreamStatus: 504 });
+    } finally {
+      upstream.setChunkDelay(0);
+    }
+  });
+
   it('aborts the upstream call when the client goes away', async () => {
     const router = routerFor(`model_list:\n${deploymentYaml('g', 'm')}`);
     upstream.fail({ kind: 'hang' });

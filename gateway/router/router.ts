@@ -253,7 +253,7 @@ export class Router {
         signal,
         requestId: request.requestId,
         dropParams: this.#config.litellmSettings.drop_params ?? false,
-        idleTimeoutMs: timeouts.requestMs,
+        idleTimeoutMs: timeouts.idleMs,
       });
       if (result.kind === 'json') {
         this.stats.recordLatency(deployment, performance.now() - started);
@@ -264,7 +264,7 @@ export class Router {
       const frames = await startStream(result.frames, signal, deployment);
       this.stats.recordLatency(deployment, performance.now() - started);
       streamStarted = true;
-      return { kind: 'stream', frames: this.#untilEnd(frames, deployment, unlink) };
+      return { kind: 'stream', frames: this.#untilEnd(frames, deployment, signal, unlink) };
     } catch (error) {
       if (error instanceof ProviderError || error instanceof ClientAbortError) throw error;
       throw networkFailure(error, signal, deployment.provider);
@@ -277,13 +277,18 @@ export class Router {
     }
   }
 
+  /** Passes a started stream on; a failure mid-stream (a stall past stream_idle_timeout, a reset) is classified. */
   async *#untilEnd(
     frames: AsyncIterable<Uint8Array | string>,
     deployment: Deployment,
+    signal: AbortSignal,
     unlink: () => void,
   ): AsyncGenerator<Uint8Array | string> {
     try {
       yield* frames;
+    } catch (error) {
+      if (error instanceof ProviderError || error instanceof ClientAbortError) throw error;
+      throw networkFailure(error, signal, deployment.provider);
     } finally {
       unlink();
       this.stats.finished(deployment);
