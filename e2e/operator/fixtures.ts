@@ -152,3 +152,111 @@ export const hasReasons =
   (...reasons: string[]) =>
   (events: EventJson[]): boolean =>
     reasons.every((reason) => events.some((event) => event.reason === reason));
+
+/** Values of the Secrets of the whole-chain gateway (made up). */
+export const chainSecretValues = {
+  masterKey: 'sk-master-chain-0123456789abcdef',
+  saltKey: 'salt-chain-0123456789abcdef',
+  // What the cluster would hold: a Service name that resolves only inside it.
+  databaseUrl: 'postgresql://switchyard:pg-password-chain@postgres.chain.svc:5432/switchyard',
+  redisPassword: 'redis-password-chain',
+  upstreamKey: 'sk-fake-upstream-credential-1',
+  secondUpstreamKey: 'sk-fake-vllm-credential-2',
+} as const;
+
+/**
+ * A gateway shaped like the production example (PostgreSQL and Redis from Secret refs, a salt key, fallback
+ * settings), but with one ModelDeployment on the fake OpenAI upstream at `upstreamUrl` (the example's
+ * providers are real services), one generated VirtualKey with rpm and budget limits, and a 1 s spend flush.
+ */
+export function wholeChainResources(namespace: string, upstreamUrl: string): object[] {
+  const v = chainSecretValues;
+  const secret = (name: string, stringData: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'Opaque',
+    stringData,
+  });
+  return [
+    secret('switchyard-master-key', { 'master-key': v.masterKey, 'salt-key': v.saltKey }),
+    secret('switchyard-postgres', { url: v.databaseUrl }),
+    secret('switchyard-redis', { password: v.redisPassword }),
+    secret('upstream-credentials', { 'api-key': v.upstreamKey, 'vllm-key': v.secondUpstreamKey }),
+    {
+      apiVersion: 'switchyard.dev/v1alpha1',
+      kind: 'LLMGateway',
+      metadata: { name: 'chain', namespace },
+      spec: {
+        image: 'ghcr.io/switchyard-dev/switchyard-gateway:0.1.0',
+        replicas: 1,
+        masterKeySecretRef: { name: 'switchyard-master-key', key: 'master-key' },
+        saltKeySecretRef: { name: 'switchyard-master-key', key: 'salt-key' },
+        database: {
+          urlSecretRef: { name: 'switchyard-postgres', key: 'url' },
+          maxConnections: 50,
+          reservedConnections: 10,
+        },
+        redis: {
+          host: 'redis-master.redis.svc',
+          port: 6379,
+          passwordSecretRef: { name: 'switchyard-redis', key: 'password' },
+        },
+        gateway: {
+          requestTimeoutSeconds: 60,
+          routingStrategy: 'simple-shuffle',
+          numRetries: 1,
+          batchWriteIntervalSeconds: 1,
+        },
+      },
+    },
+    {
+      apiVersion: 'switchyard.dev/v1alpha1',
+      kind: 'ModelDeployment',
+      metadata: { name: 'gpt-4o-fake', namespace },
+      spec: {
+        gatewayRef: { name: 'chain' },
+        modelName: 'gpt-4o',
+        provider: 'openai',
+        model: 'gpt-4o',
+        apiBase: `${upstreamUrl}/v1`,
+        credentialsSecretRef: { name: 'upstream-credentials', key: 'api-key' },
+        rpm: 1000,
+        pricing: { inputCostPerMillionTokens: '2.50', outputCostPerMillionTokens: '10' },
+        modelInfo: { mode: 'chat' },
+      },
+    },
+    {
+      apiVersion: 'switchyard.dev/v1alpha1',
+      kind: 'VirtualKey',
+      metadata: { name: 'app', namespace },
+      spec: {
+        gatewayRef: { name: 'chain' },
+        keyAlias: 'app',
+        models: ['gpt-4o', 'llama-3-8b'],
+        maxBudget: '10',
+        budgetDuration: '30d',
+        rpmLimit: 100,
+        metadata: { team: 'chain' },
+      },
+    },
+  ];
+}
+
+/** A second model for the whole-chain gateway, on the same fake upstream, with its own credential. */
+export function wholeChainSecondModel(namespace: string, upstreamUrl: string): object {
+  return {
+    apiVersion: 'switchyard.dev/v1alpha1',
+    kind: 'ModelDeployment',
+    metadata: { name: 'llama-fake', namespace },
+    spec: {
+      gatewayRef: { name: 'chain' },
+      modelName: 'llama-3-8b',
+      provider: 'hosted_vllm',
+      model: 'meta-llama/Llama-3.1-8B-Instruct',
+      apiBase: `${upstreamUrl}/v1`,
+      credentialsSecretRef: { name: 'upstream-credentials', key: 'vllm-key' },
+      pricing: { inputCostPerMillionTokens: '0', outputCostPerMillionTokens: '0' },
+    },
+  };
+}

@@ -113,7 +113,12 @@ class RequestMeter implements Meter {
         frames: (async function* () {
           let status = 499;
           try {
-            for await (const frame of frames) if (tap.see(frame)) yield frame;
+            for await (const frame of frames) {
+              const passed = tap.pass(frame);
+              if (passed !== undefined) yield passed;
+            }
+            const rest = tap.end();
+            if (rest !== undefined) yield rest;
             status = 200;
           } finally {
             settle(status);
