@@ -5,6 +5,8 @@ export interface ConfigProblem {
   path: string;
   message: string;
   severity: Severity;
+  /** A referenced file that could not be read: it may still be on its way (a volume updated after another). */
+  unreadableFile?: string;
 }
 
 export function formatPath(segments: readonly PropertyKey[]): string {

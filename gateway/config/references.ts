@@ -64,7 +64,12 @@ function resolveString(
     }
     return readFileSync(file, 'utf8').trim();
   } catch {
-    problems.push({ path: formatPath(path), message: `cannot read file ${file}`, severity: 'error' });
+    problems.push({
+      path: formatPath(path),
+      message: `cannot read file ${file}`,
+      severity: 'error',
+      unreadableFile: file,
+    });
     return '';
   }
 }

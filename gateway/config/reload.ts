@@ -23,7 +23,10 @@ export function reloadOnChange(gateway: Gateway, options: ReloadOptions): Config
   const watcher = watchConfig({
     path: options.path,
     intervalMs: options.intervalMs,
-    currentVersion: gateway.currentConfig().version,
+    // A config served with a credential file missing is read again until the file is there.
+    currentVersion: gateway.currentConfig().problems.some((problem) => problem.unreadableFile !== undefined)
+      ? undefined
+      : gateway.currentConfig().version,
     load: (text) => loadConfigText(text, { registry: options.registry }),
     onValid(config) {
       const previous = gateway.currentConfig();

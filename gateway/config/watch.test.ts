@@ -65,6 +65,40 @@ describe('watchConfig', () => {
   });
 });
 
+describe('watchConfig and credential files', () => {
+  it('loads a config again when a credential file it names arrives after it (volumes update in no order)', async () => {
+    const credentials = mkdtempSync(join(tmpdir(), 'switchyard-credentials-'));
+    const keyFile = join(credentials, 'api-key');
+    const withCredential = `model_list:\n  - model_name: c\n    litellm_params: { model: openai/gpt-4o, api_base: http://127.0.0.1:9/v1, api_key: "file:${keyFile}" }\n`;
+    const mount = configMapDir(valid('a'));
+    const applied: GatewayConfig[] = [];
+    const watcher = watchConfig({
+      path: mount.file,
+      intervalMs: 100,
+      load,
+      currentVersion: versionOf(valid('a')),
+      onValid: (config) => applied.push(config),
+      onInvalid: () => undefined,
+    });
+    try {
+      mount.update(withCredential + valid('m').replace('model_list:\n', ''));
+      // Served at once without the model whose credential is missing, and not again while nothing changes.
+      await eventually(() => applied.length === 1, 10_000, 'the config applied without the unreadable model');
+      expect(applied[0]?.deployments.map((deployment) => deployment.modelName)).toEqual(['m']);
+      await new Promise((resolve) => setTimeout(resolve, 400)); // several polls
+      expect(applied).toHaveLength(1);
+      writeFileSync(keyFile, 'sk-arrived-later');
+      await eventually(() => applied.length === 2, 10_000, 'the config applied once its credential exists');
+      expect(applied[1]?.deployments.map((deployment) => deployment.modelName)).toEqual(['c', 'm']);
+      expect(applied[1]?.deployments[0]?.credentials.get('api_key')?.value()).toBe('sk-arrived-later');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(applied).toHaveLength(2);
+    } finally {
+      watcher.close();
+    }
+  });
+});
+
 describe('hot reload under steady load', () => {
   let before: FakeUpstream;
   let after: FakeUpstream;

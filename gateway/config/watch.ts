@@ -3,7 +3,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { GatewayConfig } from './load.ts';
-import { ConfigError } from './problems.ts';
+import { ConfigError, type ConfigProblem } from './problems.ts';
 
 export interface WatchOptions {
   readonly path: string;
@@ -54,16 +54,28 @@ export function watchConfig(options: WatchOptions): ConfigWatcher {
     }
     const version = versionOf(text);
     if (version === seen || closed) return;
-    seen = version;
     let config: GatewayConfig;
     try {
       config = options.load(text);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      options.onInvalid(error);
+      if (!alreadyReported(version, error.problems)) options.onInvalid(error);
       return;
     }
-    options.onValid(config);
+    if (!alreadyReported(version, config.problems)) options.onValid(config);
+  };
+
+  // The kubelet updates volumes in no set order: a config can arrive before a credential file it names. Such
+  // a content is loaded again at every check until the files are all there, and applied each time what could
+  // be read changes. True when this outcome was already reported.
+  let lastOutcome: string | undefined;
+  const alreadyReported = (version: string, problems: readonly ConfigProblem[]): boolean => {
+    const missing = problems.flatMap((problem) => problem.unreadableFile ?? []).sort();
+    if (missing.length === 0) seen = version;
+    const outcome = `${version}\0${missing.join('\0')}`;
+    if (outcome === lastOutcome) return true;
+    lastOutcome = outcome;
+    return false;
   };
 
   const check = (): Promise<void> => {
