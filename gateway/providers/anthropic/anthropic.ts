@@ -3,7 +3,7 @@ import { networkFailure } from '../../upstream/http.ts';
 import { trimSlash } from '../openai/openai-compatible.ts';
 import type { CallContext, Provider, ProviderResult } from '../types.ts';
 import { credential, postJson } from '../upstream-call.ts';
-import { asRecord, parseJson } from './json.ts';
+import { asRecord, parseJson } from '../json.ts';
 import { toMessagesRequest } from './request.ts';
 import { toChatCompletion } from './response.ts';
 import { toChatChunks } from './stream.ts';

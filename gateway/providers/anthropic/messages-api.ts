@@ -10,7 +10,7 @@
 import { GatewayError } from '../../errors.ts';
 import { readSse } from '../sse.ts';
 import type { RequestBody } from '../types.ts';
-import { asArray, asNumber, asRecord, asString, parseJson } from './json.ts';
+import { asArray, asNumber, asRecord, asString, parseJson } from '../json.ts';
 import {
   errorTypeForStatus,
   type ErrorBody,

@@ -1,5 +1,14 @@
 import type { RequestBody } from '../types.ts';
-import { asArray, asNumber, asRecord, asString, badRequest, parseJson, type Mutable } from './json.ts';
+import {
+  asArray,
+  asNumber,
+  asRecord,
+  asString,
+  badRequest,
+  parseJson,
+  type Mutable,
+  contentParts,
+} from '../json.ts';
 import type {
   CacheControl,
   ContentBlock,
@@ -199,21 +208,9 @@ function withPartCache<T extends TextBlock | ImageBlock>(block: T, part: Record<
   return cache === undefined ? block : { ...block, cache_control: cache };
 }
 
-function partsOf(content: unknown, path: string): Record<string, unknown>[] {
-  if (content === undefined || content === null) return [];
-  if (typeof content === 'string') return [{ type: 'text', text: content }];
-  const list = asArray(content);
-  if (list === undefined) throw badRequest(`${path} must be a string or a list of content parts`);
-  return list.map((part, index) => {
-    const record = asRecord(part);
-    if (record === undefined) throw badRequest(`${path}[${index}] must be an object`);
-    return record;
-  });
-}
-
 /** Text parts only (system, developer and tool messages). Empty texts are left out: Anthropic refuses them. */
 function textParts(content: unknown, path: string): TextBlock[] {
-  return partsOf(content, path).flatMap((part, index) => {
+  return contentParts(content, path).flatMap((part, index) => {
     if (part.type !== 'text') throw unsupportedPart(part, `${path}[${index}]`);
     return textBlock(part, `${path}[${index}]`);
   });
@@ -230,7 +227,7 @@ function unsupportedPart(part: Record<string, unknown>, path: string): Error {
 }
 
 function userBlocks(content: unknown, path: string): (TextBlock | ImageBlock)[] {
-  return partsOf(content, path).flatMap((part, index): (TextBlock | ImageBlock)[] => {
+  return contentParts(content, path).flatMap((part, index): (TextBlock | ImageBlock)[] => {
     const partPath = `${path}[${index}]`;
     if (part.type === 'text') return textBlock(part, partPath);
     if (part.type === 'image_url') return [withPartCache(imageBlock(part.image_url, partPath), part)];
@@ -256,7 +253,7 @@ function imageBlock(value: unknown, path: string): ImageBlock {
 
 function assistantBlocks(message: Record<string, unknown>, path: string): ContentBlock[] {
   const blocks: ContentBlock[] = [...thinkingBlocks(message.thinking_blocks)];
-  partsOf(message.content, `${path}.content`).forEach((part, index) => {
+  contentParts(message.content, `${path}.content`).forEach((part, index) => {
     const partPath = `${path}.content[${index}]`;
     if (part.type === 'text') blocks.push(...textBlock(part, partPath));
     else if (part.type !== 'refusal') throw unsupportedPart(part, partPath);

@@ -1,5 +1,5 @@
 import { ProviderError } from '../../upstream/errors.ts';
-import { asArray, asNumber, asRecord, asString, type Mutable } from './json.ts';
+import { asArray, asNumber, asRecord, asString, type Mutable } from '../json.ts';
 import type {
   ChatCompletion,
   ChatMessage,

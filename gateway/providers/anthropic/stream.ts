@@ -1,6 +1,6 @@
 import { classifyStatus, ProviderError } from '../../upstream/errors.ts';
 import { readSse, sseDone, sseFrame } from '../sse.ts';
-import { asRecord, asString, parseJson } from './json.ts';
+import { asRecord, asString, parseJson } from '../json.ts';
 import type { ChatCompletionChunk, ChunkDelta, FinishReason } from './openai-wire.ts';
 import { chatIdOf, finishReasonOf, readUsage, usageOf } from './response.ts';
 import type { Usage } from './wire.ts';

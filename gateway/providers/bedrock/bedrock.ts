@@ -1,5 +1,5 @@
 import type { UpstreamResponse } from '../../upstream/http.ts';
-import { parseJson } from '../anthropic/json.ts';
+import { parseJson } from '../json.ts';
 import { dropParamsOf } from '../drop-params.ts';
 import { envValue, processEnv, type Env } from '../env.ts';
 import { trimSlash } from '../openai/openai-compatible.ts';

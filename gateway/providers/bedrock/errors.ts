@@ -1,6 +1,6 @@
 import { classifyStatus, parseRetryAfter, ProviderError } from '../../upstream/errors.ts';
 import type { UpstreamResponse } from '../../upstream/http.ts';
-import { asRecord, asString, parseJson } from '../anthropic/json.ts';
+import { asRecord, asString, parseJson } from '../json.ts';
 
 /** HTTP status of each Bedrock exception, for those that arrive inside a stream. */
 export const exceptionStatuses: Readonly<Record<string, number>> = {

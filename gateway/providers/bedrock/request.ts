@@ -6,7 +6,8 @@ import {
   badRequest,
   parseJson,
   type Mutable,
-} from '../anthropic/json.ts';
+  contentParts,
+} from '../json.ts';
 import type { RequestBody } from '../types.ts';
 import type {
   ContentBlock,
@@ -161,21 +162,9 @@ function addTurn(turns: Turn[], role: Turn['role'], content: ContentBlock[]): vo
   else turns.push({ role, content });
 }
 
-function partsOf(content: unknown, path: string): Record<string, unknown>[] {
-  if (content === undefined || content === null) return [];
-  if (typeof content === 'string') return [{ type: 'text', text: content }];
-  const list = asArray(content);
-  if (list === undefined) throw badRequest(`${path} must be a string or a list of content parts`);
-  return list.map((part, index) => {
-    const record = asRecord(part);
-    if (record === undefined) throw badRequest(`${path}[${index}] must be an object`);
-    return record;
-  });
-}
-
 /** Converse refuses empty text blocks, so they are left out. */
 function textsOf(content: unknown, path: string): string[] {
-  return partsOf(content, path).flatMap((part, index) => {
+  return contentParts(content, path).flatMap((part, index) => {
     if (part.type !== 'text') throw badRequest(`${path}[${index}]: only text parts are supported here`);
     const text = asString(part.text);
     if (text === undefined) throw badRequest(`${path}[${index}].text must be a string`);
@@ -184,7 +173,7 @@ function textsOf(content: unknown, path: string): string[] {
 }
 
 function userBlocks(content: unknown, path: string): ContentBlock[] {
-  return partsOf(content, path).flatMap((part, index): ContentBlock[] => {
+  return contentParts(content, path).flatMap((part, index): ContentBlock[] => {
     const partPath = `${path}[${index}]`;
     if (part.type === 'text') {
       const text = asString(part.text);
@@ -214,7 +203,7 @@ function imageBlock(value: unknown, path: string): ContentBlock {
 
 function assistantBlocks(message: Record<string, unknown>, path: string): ContentBlock[] {
   const blocks: ContentBlock[] = [];
-  partsOf(message.content, `${path}.content`).forEach((part) => {
+  contentParts(message.content, `${path}.content`).forEach((part) => {
     const text = asString(part.text);
     if (part.type === 'text' && text !== undefined && text.trim() !== '') blocks.push({ text });
   });
@@ -241,7 +230,7 @@ function toolResult(message: Record<string, unknown>, path: string): ContentBloc
   const text =
     typeof content === 'string'
       ? content
-      : partsOf(content, `${path}.content`)
+      : contentParts(content, `${path}.content`)
           .map((part) => asString(part.text) ?? '')
           .join('');
   // Converse refuses an empty text block, also inside a tool result.

@@ -1,5 +1,5 @@
 import { ProviderError } from '../../upstream/errors.ts';
-import { asNumber, asRecord, asString, parseJson } from '../anthropic/json.ts';
+import { asNumber, asRecord, asString, parseJson } from '../json.ts';
 import type { FinishReason } from '../anthropic/openai-wire.ts';
 import { sseDone, sseFrame } from '../sse.ts';
 import { bedrockFailure, exceptionStatuses } from './errors.ts';

@@ -1,4 +1,4 @@
-import { badRequest, parseJson } from '../anthropic/json.ts';
+import { badRequest, parseJson } from '../json.ts';
 import { dropParamsOf } from '../drop-params.ts';
 import { envValue, processEnv, type Env } from '../env.ts';
 import { trimSlash } from '../openai/openai-compatible.ts';

@@ -1,5 +1,5 @@
 import { ProviderError } from '../../upstream/errors.ts';
-import { asArray, asNumber, asRecord, asString } from '../anthropic/json.ts';
+import { asArray, asNumber, asRecord, asString } from '../json.ts';
 import type { FinishReason } from '../anthropic/openai-wire.ts';
 
 /** Cohere's `finish_reason` as OpenAI's. */

@@ -1,6 +1,6 @@
 import { classifyStatus, parseRetryAfter, ProviderError } from '../../upstream/errors.ts';
 import type { UpstreamResponse } from '../../upstream/http.ts';
-import { asArray, asRecord, asString, parseJson } from '../anthropic/json.ts';
+import { asArray, asRecord, asString, parseJson } from '../json.ts';
 
 /**
  * Error reasons Google answers with a 400 or 403 that are really a bad credential: classified (and passed on) as

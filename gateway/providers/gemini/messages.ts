@@ -1,4 +1,4 @@
-import { asArray, asRecord, asString, badRequest, parseJson } from '../anthropic/json.ts';
+import { asArray, asRecord, asString, badRequest, parseJson, contentParts } from '../json.ts';
 import type { Content, Part, Role } from './wire.ts';
 
 /**
@@ -55,20 +55,8 @@ function addTurn(turns: Turn[], role: Role, parts: Part[]): void {
   else turns.push({ role, parts });
 }
 
-function partsOf(content: unknown, path: string): Record<string, unknown>[] {
-  if (content === undefined || content === null) return [];
-  if (typeof content === 'string') return [{ type: 'text', text: content }];
-  const list = asArray(content);
-  if (list === undefined) throw badRequest(`${path} must be a string or a list of content parts`);
-  return list.map((part, index) => {
-    const record = asRecord(part);
-    if (record === undefined) throw badRequest(`${path}[${index}] must be an object`);
-    return record;
-  });
-}
-
 function userParts(content: unknown, path: string): Part[] {
-  return partsOf(content, path).flatMap((part, index): Part[] => {
+  return contentParts(content, path).flatMap((part, index): Part[] => {
     const partPath = `${path}[${index}]`;
     switch (part.type) {
       case 'text': {
@@ -138,7 +126,7 @@ function mediaPart(url: string | undefined, format: string | undefined, path: st
 
 function modelParts(message: Record<string, unknown>, path: string, callNames: Map<string, string>): Part[] {
   const parts: Part[] = [];
-  for (const [index, part] of partsOf(message.content, `${path}.content`).entries()) {
+  for (const [index, part] of contentParts(message.content, `${path}.content`).entries()) {
     if (part.type === 'text' && typeof part.text === 'string' && part.text !== '')
       parts.push({ text: part.text });
     else if (part.type !== 'text' && part.type !== 'refusal')
@@ -176,7 +164,7 @@ function functionResponse(
   const text =
     typeof content === 'string'
       ? content
-      : partsOf(content, `${path}.content`)
+      : contentParts(content, `${path}.content`)
           .map((part) => asString(part.text) ?? '')
           .join('');
   const parsed = asRecord(parseJson(text));

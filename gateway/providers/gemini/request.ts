@@ -1,4 +1,4 @@
-import { asArray, asNumber, asRecord, asString, badRequest, type Mutable } from '../anthropic/json.ts';
+import { asArray, asNumber, asRecord, asString, badRequest, type Mutable } from '../json.ts';
 import type { RequestBody } from '../types.ts';
 import { translateMessages } from './messages.ts';
 import { geminiSchema } from './schema.ts';

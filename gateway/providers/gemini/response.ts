@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ProviderError } from '../../upstream/errors.ts';
-import { asArray, asNumber, asRecord, asString } from '../anthropic/json.ts';
+import { asArray, asNumber, asRecord, asString } from '../json.ts';
 import type { FinishReason as ChatFinishReason } from '../anthropic/openai-wire.ts';
 import type { UsageMetadata } from './wire.ts';
 

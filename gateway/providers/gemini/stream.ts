@@ -1,5 +1,5 @@
 import { ProviderError } from '../../upstream/errors.ts';
-import { asArray, asNumber, asRecord, asString, parseJson } from '../anthropic/json.ts';
+import { asArray, asNumber, asRecord, asString, parseJson } from '../json.ts';
 import type { FinishReason } from '../anthropic/openai-wire.ts';
 import { readSse, sseDone, sseFrame } from '../sse.ts';
 import { googleFailure } from './google-errors.ts';

@@ -1,4 +1,4 @@
-import { asArray, asNumber, asRecord, badRequest } from '../anthropic/json.ts';
+import { asArray, asNumber, asRecord, badRequest } from '../json.ts';
 import type { RequestBody } from '../types.ts';
 
 function inputsOf(body: RequestBody): readonly string[] {

@@ -1,6 +1,6 @@
 import { ProviderError } from '../../upstream/errors.ts';
 import type { UpstreamHttp } from '../../upstream/http.ts';
-import { asRecord, parseJson } from '../anthropic/json.ts';
+import { asRecord, parseJson } from '../json.ts';
 import type { GoogleCredentials } from './credentials.ts';
 import { signJwtRs256 } from './jwt.ts';
 

@@ -1,6 +1,6 @@
 import { ProviderError } from '../../upstream/errors.ts';
 import type { UpstreamHttp } from '../../upstream/http.ts';
-import { badRequest, parseJson } from '../anthropic/json.ts';
+import { badRequest, parseJson } from '../json.ts';
 import { toMessagesRequest } from '../anthropic/request.ts';
 import { toChatCompletion as anthropicCompletion } from '../anthropic/response.ts';
 import { toChatChunks as anthropicChunks } from '../anthropic/stream.ts';

@@ -1,5 +1,5 @@
-import { ProviderError } from '../../upstream/errors.ts';
-import { asRecord } from '../upstream-call.ts';
+import { ProviderError } from '../upstream/errors.ts';
+import { asRecord } from './upstream-call.ts';
 
 export { asRecord };
 
@@ -29,4 +29,17 @@ export function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** OpenAI message `content` as a list of parts: a string is one text part; null or absent is none. */
+export function contentParts(content: unknown, path: string): Record<string, unknown>[] {
+  if (content === undefined || content === null) return [];
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  const list = asArray(content);
+  if (list === undefined) throw badRequest(`${path} must be a string or a list of content parts`);
+  return list.map((part, index) => {
+    const record = asRecord(part);
+    if (record === undefined) throw badRequest(`${path}[${index}] must be an object`);
+    return record;
+  });
 }
