@@ -137,12 +137,18 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const database = (name: string) =>
     `  master_key: ${masterKey}\n  database_url: ${postgres.url.replace(/\/postgres$/, `/${name}`)}\n`;
-  await createDatabases(postgres.url, ['bench_master', 'bench_full']);
+  await createDatabases(postgres.url, ['bench_master', 'bench_local', 'bench_full']);
   const masterConfig = writeConfig(
     dir,
     'master',
     upstream.url,
     `general_settings:\n${database('bench_master')}`,
+  );
+  const localConfig = writeConfig(
+    dir,
+    'local',
+    upstream.url,
+    `general_settings:\n${database('bench_local')}`,
   );
   const fullConfig = writeConfig(
     dir,
@@ -159,8 +165,10 @@ async function main(): Promise<void> {
     passthroughPort,
   );
   const master = await startGateway('gateway-master', masterConfig);
+  const local = await startGateway('gateway-local', localConfig);
   const full = await startGateway('gateway-full', fullConfig);
   const virtualKey = await generateKey(full.port);
+  const localKey = await generateKey(local.port);
   const path = '/v1/chat/completions';
   const direct: Contender = { name: 'upstream directly (nginx)', url: upstream.url + path, headers: {} };
   const bare: Contender = {
@@ -181,7 +189,13 @@ async function main(): Promise<void> {
     headers: { Authorization: `Bearer ${virtualKey}` },
     process: full.child,
   };
-  const gateways = [bare, switchyard, everything];
+  const withoutRedis: Contender = {
+    name: 'switchyard, virtual key, no Redis',
+    url: `http://127.0.0.1:${local.port}${path}`,
+    headers: { Authorization: `Bearer ${localKey}` },
+    process: local.child,
+  };
+  const gateways = [bare, switchyard, withoutRedis, everything];
 
   try {
     console.log(
@@ -237,16 +251,14 @@ async function main(): Promise<void> {
     ).requestsPerSecond;
 
     const directP50 = median(latency.get(direct.name)?.p50 ?? []);
-    console.log(
-      'contender                        CPU/req (us)   req/s    p50 (ms)  p99 (ms)  added p50 (ms)',
-    );
+    console.log(`${'contender'.padEnd(36)} CPU/req (us)   req/s    p50 (ms)  p99 (ms)  added p50 (ms)`);
     for (const contender of [direct, ...gateways]) {
       const lat = latency.get(contender.name);
       const sat = saturation.get(contender.name);
       const p50 = median(lat?.p50 ?? []);
       console.log(
         [
-          contender.name.padEnd(32),
+          contender.name.padEnd(36),
           format(median(sat?.cpu ?? [NaN]), 1).padStart(12),
           format(sat === undefined ? directRps : median(sat.rps), 0).padStart(9),
           format(p50, 3).padStart(10),
@@ -266,8 +278,12 @@ async function main(): Promise<void> {
         `${contender.name} vs pass-through: CPU per request x${format(cpuOf(contender) / cpuOf(bare))} (aim <= ${cpuAim}), p50 ${format(p50Of(contender) - p50Of(bare), 3)} ms (aim <= ${p50Aim})`,
       );
     }
+    console.log(
+      `Redis limits on vs off (same virtual key checks): CPU per request x${format(cpuOf(everything) / cpuOf(withoutRedis))} (aim <= 1.12)`,
+    );
   } finally {
     await stop(full.child);
+    await stop(local.child);
     await stop(master.child);
     await stop(passthrough);
     await upstream.close();
