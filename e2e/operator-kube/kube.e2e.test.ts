@@ -458,6 +458,13 @@ describe('operator/kube against a real apiserver', () => {
     await until('informer to see the delete', () =>
       configMaps.get('after-restart', NS) === undefined ? true : undefined,
     );
+    // A stopped informer stays stopped: client-node reports its own abort as an error, which must not restart it.
+    const restarts = configMaps.restarts;
+    const connects = configMaps.connects;
+    await configMaps.stop();
+    await new Promise((resolve) => setTimeout(resolve, 5_000)); // past the largest restart backoff
+    expect(configMaps.restarts).toBe(restarts);
+    expect(configMaps.connects).toBe(connects);
   }, 120_000);
 
   it('elects exactly one of two electors, renews, and hands over within seconds of a graceful stop', async () => {
