@@ -12,7 +12,7 @@ import { modelManagementRoutes } from '../routes/model-management.ts';
 import { spendRoutes } from '../routes/spend.ts';
 import { noAccounting } from '../spend/accounting.ts';
 import { createMetering } from '../spend/metering.ts';
-import { SpendBuffer } from '../spend/spend-buffer.ts';
+import { SpendBuffer, type SpendQueue } from '../spend/spend-buffer.ts';
 import { masterKeyAuthenticator, type Authenticator } from './authenticator.ts';
 import { DatabaseKeys } from './database-keys.ts';
 import { KeyAdmin } from './key-admin.ts';
@@ -29,6 +29,8 @@ export interface KeysAndSpendOptions {
   readonly now?: () => number;
   readonly limiter?: KeyRateLimiter;
   readonly invalidation?: KeyCacheInvalidation;
+  /** `use_redis_transaction_buffer`: spend rows go through Redis to whichever pod flushes. */
+  readonly spendQueue?: SpendQueue;
 }
 
 export interface KeysAndSpend {
@@ -73,7 +75,11 @@ export function installKeysAndSpend(
   }
   const now = options.keys?.now ?? Date.now;
   const settings = databaseSettingsOf(config.generalSettings, env);
-  const buffer = new SpendBuffer(database, logger, { flushEveryMs: settings.batchWriteMs });
+  const queue = options.keys?.spendQueue;
+  const buffer = new SpendBuffer(database, logger, {
+    flushEveryMs: settings.batchWriteMs,
+    ...(queue === undefined ? {} : { queue }),
+  });
   const keysFilePath = env.SWITCHYARD_KEYS_FILE ?? config.generalSettings.keys_file;
   const keysFile =
     keysFilePath === undefined || keysFilePath === '' ? undefined : new KeysFile(keysFilePath, logger);

@@ -163,6 +163,8 @@ export const generalSettingsSchema = z.object({
   allow_requests_on_db_unavailable: boolean.optional(),
   /** The operator's keys file (also `SWITCHYARD_KEYS_FILE`). */
   keys_file: z.string().min(1).optional(),
+  /** Spend rows queued in Redis and written by one pod at a time (gateway/redis/spend-queue.ts). */
+  use_redis_transaction_buffer: boolean.optional(),
 });
 
 /** An empty YAML section (`litellm_settings:` with nothing under it) reads as null: LiteLLM takes it as empty. */
@@ -204,7 +206,6 @@ export const notYetSupported: Readonly<Record<string, readonly string[]>> = {
     'disable_spend_logs',
     'alerting',
     'alerting_threshold',
-    'use_redis_transaction_buffer',
     'background_health_checks',
     'health_check_interval',
     'disable_master_key_return',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeysAndSpendOptions } from '../auth/install-keys-and-spend.ts';
@@ -14,6 +15,7 @@ import { SharedCooldowns } from '../router/shared-cooldowns.ts';
 import { SharedKeyInvalidation } from './key-invalidation.ts';
 import { redisSettingsOf } from './settings.ts';
 import { SharedRedis, type RedisState } from './shared-redis.ts';
+import { RedisSpendQueue } from './spend-queue.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -78,6 +80,12 @@ export function createSharedState(
         });
   const cooldowns = redis === undefined ? undefined : new SharedCooldowns(redis);
   const invalidation = redis === undefined ? undefined : new SharedKeyInvalidation(redis);
+  const spendQueue =
+    redis !== undefined && config.generalSettings.use_redis_transaction_buffer === true
+      ? new RedisSpendQueue({ redis, podId: randomUUID() })
+      : undefined;
+  if (spendQueue === undefined && config.generalSettings.use_redis_transaction_buffer === true)
+    options.logger.warn('use_redis_transaction_buffer needs a Redis: spend is written by each pod directly');
   const cacheSettings = cacheSettingsOf(config);
   if (cacheSettings !== undefined && cacheRedis === undefined)
     options.logger.info('response cache in memory (no Redis configured for it): each pod caches on its own');
@@ -101,7 +109,12 @@ export function createSharedState(
     },
     keysOptions(given) {
       if (limiter === undefined || invalidation === undefined) return given;
-      return { limiter: countedElsewhere, invalidation, ...given };
+      return {
+        limiter: countedElsewhere,
+        invalidation,
+        ...(spendQueue === undefined ? {} : { spendQueue }),
+        ...given,
+      };
     },
     routerOptions: {
       ...(cooldowns === undefined ? {} : { cooldownSharing: cooldowns }),

@@ -3,6 +3,14 @@ import type { Database } from '../db/database.ts';
 import type { SpendRecord } from './spend-record.ts';
 import { writeSpendBatch } from './spend-writer.ts';
 
+/** Where pods hand their rows to be written by whichever pod flushes next (`use_redis_transaction_buffer`). */
+export interface SpendQueue {
+  /** Queues rows; false when the queue cannot take them now (the caller keeps them). */
+  push(records: readonly SpendRecord[]): Promise<boolean>;
+  /** Writes queued rows unless another pod is doing it; the number of rows written. */
+  flush(database: Database): Promise<number>;
+}
+
 export interface SpendBufferOptions {
   /** `proxy_batch_write_at`, in milliseconds. */
   readonly flushEveryMs: number;
@@ -10,12 +18,16 @@ export interface SpendBufferOptions {
   readonly maxRows?: number;
   /** Rows per insert. */
   readonly batchRows?: number;
+  /** With a queue, rows leave this pod this often: what a crashed pod can lose is its last interval. */
+  readonly queue?: SpendQueue;
+  readonly queueEveryMs?: number;
 }
 
 /**
  * Spend records wait here and are written in batches every `proxy_batch_write_at` seconds, so a request costs
  * no database round trip. While the database is down the rows are kept (up to a bound) and written when it
- * returns; closing writes what is left.
+ * returns; closing writes what is left. With a queue, rows move to it every `queueEveryMs` and the flush
+ * writes the queue; while the queue is unreachable they are written to the database directly.
  */
 export class SpendBuffer {
   readonly #db: Database;
@@ -23,12 +35,15 @@ export class SpendBuffer {
   readonly #maxRows: number;
   readonly #batchRows: number;
   readonly #flushEveryMs: number;
+  readonly #queue: SpendQueue | undefined;
+  readonly #queueEveryMs: number;
   #rows: SpendRecord[] = [];
   readonly #unflushed = new Map<string, number>();
   #dropped = 0;
   #full = false;
-  #flushing: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  /** The write in progress: writes run one at a time, in order. */
+  #busy: Promise<void> | undefined;
+  #timers: NodeJS.Timeout[] = [];
 
   constructor(db: Database, logger: Logger, options: SpendBufferOptions) {
     this.#db = db;
@@ -36,10 +51,22 @@ export class SpendBuffer {
     this.#flushEveryMs = options.flushEveryMs;
     this.#maxRows = options.maxRows ?? 100_000;
     this.#batchRows = options.batchRows ?? 1000;
+    this.#queue = options.queue;
+    this.#queueEveryMs = options.queueEveryMs ?? 200;
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => void this.flush(), this.#flushEveryMs).unref();
+    if (this.#timers.length > 0) return;
+    const every = (ms: number, job: () => Promise<void>) => {
+      // A tick that finds a write in progress is skipped: the next one comes soon.
+      const tick = () => {
+        if (this.#busy === undefined) void this.#serially(job);
+      };
+      this.#timers.push(setInterval(tick, ms).unref());
+    };
+    every(this.#flushEveryMs, () => this.#writeAll());
+    const queue = this.#queue;
+    if (queue !== undefined) every(this.#queueEveryMs, () => this.#handOff((batch) => queue.push(batch)));
   }
 
   add(record: SpendRecord): void {
@@ -56,7 +83,7 @@ export class SpendBuffer {
       this.#unflushed.set(record.keyHash, (this.#unflushed.get(record.keyHash) ?? 0) + record.cost);
   }
 
-  /** Rows waiting to be written (for metrics). */
+  /** Rows waiting in this pod (for metrics). */
   size(): number {
     return this.#rows.length;
   }
@@ -66,23 +93,24 @@ export class SpendBuffer {
     return this.#dropped;
   }
 
-  /** Spend recorded for a key and not yet written. */
+  /**
+   * Spend recorded for a key by this pod and not yet handed on. Rows handed to the queue count again once the
+   * key is read from the database after the queue's flush; between the two, the budget counter shared through
+   * Redis carries them (limits/shared-budgets.ts).
+   */
   unflushedCost(hash: string): number {
     return this.#unflushed.get(hash) ?? 0;
   }
 
   /** Writes every waiting row, batch by batch; stops at the first failure and keeps the rest for later. */
   flush(): Promise<void> {
-    this.#flushing ??= this.#drain().finally(() => {
-      this.#flushing = undefined;
-    });
-    return this.#flushing;
+    return this.#serially(() => this.#writeAll());
   }
 
-  /** Stops the timer and writes what is left, retrying for up to `deadlineMs` while the database is away. */
+  /** Stops the timers and writes what is left, retrying for up to `deadlineMs` while the database is away. */
   async close(deadlineMs = 5_000): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers = [];
     const deadline = Date.now() + deadlineMs;
     await this.flush();
     while (this.#rows.length > 0 && Date.now() < deadline) {
@@ -96,18 +124,42 @@ export class SpendBuffer {
       );
   }
 
-  async #drain(): Promise<void> {
-    while (this.#rows.length > 0) {
-      const batch = this.#rows.slice(0, this.#batchRows);
+  #serially(job: () => Promise<void>): Promise<void> {
+    const run = (this.#busy ?? Promise.resolve()).then(job).finally(() => {
+      if (this.#busy === run) this.#busy = undefined;
+    });
+    this.#busy = run;
+    return run;
+  }
+
+  /** The pod's rows to the queue (or, while it is unreachable, the database), then the queue to the database. */
+  async #writeAll(): Promise<void> {
+    await this.#handOff(async (batch) => {
+      if (this.#queue !== undefined && (await this.#queue.push(batch))) return true;
       try {
         await this.#db.transaction((client) => writeSpendBatch(client, batch));
+        return true;
       } catch (error) {
         this.#logger.warn(
           { rows: this.#rows.length, reason: (error as Error).message },
           'spend rows kept for the next write',
         );
-        return;
+        return false;
       }
+    });
+    if (this.#queue === undefined) return;
+    try {
+      await this.#queue.flush(this.#db);
+    } catch (error) {
+      this.#logger.warn({ reason: (error as Error).message }, 'queued spend rows kept for the next write');
+    }
+  }
+
+  /** Hands rows on batch by batch while `write` takes them; what it refuses stays for the next try. */
+  async #handOff(write: (batch: readonly SpendRecord[]) => Promise<boolean>): Promise<void> {
+    while (this.#rows.length > 0) {
+      const batch = this.#rows.slice(0, this.#batchRows);
+      if (!(await write(batch))) return;
       this.#rows = this.#rows.slice(batch.length);
       for (const record of batch) {
         if (record.keyHash === null) continue;
