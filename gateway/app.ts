@@ -13,6 +13,7 @@ import { StoredModels } from './db/stored-models.ts';
 import type { SpendBuffer } from './spend/spend-buffer.ts';
 import { Dependencies } from './observability/dependencies.ts';
 import { Lifecycle } from './observability/lifecycle.ts';
+import { lazyRequestLogger } from './observability/lazy-request-logger.ts';
 import { createLogger } from './observability/logger.ts';
 import type { GatewayMetrics } from './observability/metrics.ts';
 import { installObservability } from './observability/plugin.ts';
@@ -145,6 +146,7 @@ export function buildGateway(options: AppOptions): Gateway {
     loggerInstance: logger,
     // One access-log line per request, written by the request observer, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: Math.ceil((config.generalSettings.max_request_size_mb ?? defaultBodyLimitMb) * 1024 * 1024),
     requestIdHeader: false,
     genReqId: (request) => {
