@@ -1,5 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { get } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -297,8 +299,15 @@ describe('SEPARATE_HEALTH_APP', () => {
       expect(outcomes.filter((outcome) => outcome === 200).length).toBeGreaterThanOrEqual(15);
       expect(outcomes).toContain('refused');
       expect(outcomes.every((outcome) => outcome === 200 || outcome === 'refused')).toBe(true);
+      // A connection that never sends a byte (a probe's preconnect) does not hold the health port's close.
+      const silent = connect(healthPort, '127.0.0.1');
+      silent.on('error', () => undefined);
+      await once(silent, 'connect');
+      const signalled = performance.now();
       gateway.child.kill('SIGTERM');
       expect(await gateway.exited).toBe(0);
+      expect(performance.now() - signalled).toBeLessThan(5000);
+      silent.destroy();
     } finally {
       await stopped(gateway);
     }

@@ -9,6 +9,7 @@ import { Dependencies } from './observability/dependencies.ts';
 import type { DrainReason, Lifecycle } from './observability/lifecycle.ts';
 import { defaultRequestTimeoutSeconds, timeoutsOf } from './router/timeouts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { closeUnusedConnectionsOnClose } from './unused-connections.ts';
 
 export interface ListenOptions {
   readonly host: string;
@@ -45,6 +46,7 @@ export async function serve(gateway: Gateway, options: ListenOptions): Promise<R
   let healthApp: FastifyInstance | undefined;
   if (operations.separateHealthApp) {
     healthApp = Fastify({ loggerInstance: app.log, disableRequestLogging: true });
+    closeUnusedConnectionsOnClose(healthApp);
     healthRoutes(healthApp, gateway.health);
     await healthApp.listen({ host: options.host, port: operations.separateHealthPort });
   }
@@ -147,6 +149,7 @@ export async function serveUntilConfigured(options: StartingOptions): Promise<Ga
   if (options.operations.separateHealthApp)
     apps.push(Fastify({ loggerInstance: options.logger, disableRequestLogging: true }));
   for (const app of apps) {
+    closeUnusedConnectionsOnClose(app);
     healthRoutes(app, sources);
     app.setNotFoundHandler((_request, reply) =>
       reply.code(503).header('retry-after', '5').send(notConfigured.toBody()),
