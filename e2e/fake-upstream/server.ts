@@ -51,7 +51,11 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-export async function startFakeUpstream(protocols: readonly Protocol[]): Promise<FakeUpstream> {
+/** `host`: the address to listen on (default loopback), e.g. one that pods of a kind cluster reach. */
+export async function startFakeUpstream(
+  protocols: readonly Protocol[],
+  { host = '127.0.0.1' }: { host?: string } = {},
+): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const faults: { fault: Fault; match: (request: RecordedRequest) => boolean }[] = [];
   let chunkDelayMs = 0;
@@ -98,11 +102,11 @@ export async function startFakeUpstream(protocols: readonly Protocol[]): Promise
     })();
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     requests,
     fail(fault, times = 1, match = () => true) {
       for (let index = 0; index < times; index++) faults.push({ fault, match });

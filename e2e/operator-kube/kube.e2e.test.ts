@@ -4,8 +4,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubernetesObject, V1ManagedFieldsEntry } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, waitFor } from '../cluster/control-plane.ts';
-import type { ControlPlane } from '../cluster/control-plane.ts';
+import { waitFor } from '../cluster/control-plane.ts';
+import { apiserverRestartNeedsLocal, skipUnlessLocal, startTestCluster } from '../cluster/test-cluster.ts';
+import type { TestCluster } from '../cluster/test-cluster.ts';
 import { APPLIED_HASH_ANNOTATION, Applier, FIELD_MANAGER } from '../../operator/kube/apply.ts';
 import type { DesiredObject } from '../../operator/kube/apply.ts';
 import { computeConditions } from '../../operator/kube/conditions.ts';
@@ -104,10 +105,10 @@ interface Widget extends KubernetesObject {
 }
 
 describe('operator/kube against a real apiserver', () => {
-  let cp: ControlPlane | undefined;
+  let cp: TestCluster | undefined;
   const kubeConfig = new KubeConfig();
   const informers: SupervisedInformer<CachedObject>[] = [];
-  const cluster = (): ControlPlane => {
+  const cluster = (): TestCluster => {
     if (!cp) throw new Error('control plane not started');
     return cp;
   };
@@ -124,8 +125,8 @@ describe('operator/kube against a real apiserver', () => {
 
   beforeAll(async () => {
     const started = Date.now();
-    cp = await startControlPlane();
-    console.info(`control plane ready in ${Date.now() - started} ms (${cp.dir})`);
+    cp = await startTestCluster();
+    console.info(`${cp.mode} cluster ready in ${Date.now() - started} ms (${cp.dir})`);
     kubeConfig.loadFromFile(cp.kubeconfigPath);
     await cp.kubectl(['create', 'namespace', NS]);
     await cp.kubectl(['create', 'namespace', OTHER_NS]);
@@ -434,7 +435,10 @@ describe('operator/kube against a real apiserver', () => {
     expect(watched.get('ticker', NS)?.data?.tick).toBe(String(seen.length - 1));
   }, 120_000);
 
-  it('restarts an informer that stopped when the apiserver went away, and sees later changes', async () => {
+  it('restarts an informer that stopped when the apiserver went away, and sees later changes', async (context) => {
+    skipUnlessLocal(context, apiserverRestartNeedsLocal);
+    const controlPlane = cluster().controlPlane;
+    if (controlPlane === undefined) throw new Error('no local control plane');
     const errors: unknown[] = [];
     const configMaps = informer<ConfigMapJson>(builtInResources.configMap, {
       restartBackoff: { baseMs: 500, maxMs: 4_000 },
@@ -442,7 +446,7 @@ describe('operator/kube against a real apiserver', () => {
     });
     await configMaps.start();
     await configMaps.synced;
-    await cluster().restartApiserver({ downtimeMs: 2_000 });
+    await controlPlane.restartApiserver({ downtimeMs: 2_000 });
     await cluster().kubectl(['create', 'configmap', 'after-restart', '-n', NS, '--from-literal=a=1']);
     await until(
       'informer to see a ConfigMap made after the restart',

@@ -1,17 +1,18 @@
 // Faults against the operator process: SIGKILL in the middle of reconciles, again and again; an
-// apiserver crash; two replicas with leader election and the leader dying. The world must converge to
-// one Job per image, one key per VirtualKey, and no writes once it has.
+// apiserver crash (local control plane only); two replicas with leader election and the leader dying. The
+// world must converge to one Job per image, one key per VirtualKey, and no writes once it has.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysFileSchema } from '../../gateway/auth/keys-file-schema.ts';
-import { startControlPlane } from '../cluster/control-plane.ts';
-import type { ControlPlane } from '../cluster/control-plane.ts';
+import { apiserverRestartNeedsLocal, skipUnlessLocal, startTestCluster } from '../cluster/test-cluster.ts';
+import type { TestCluster } from '../cluster/test-cluster.ts';
 import {
   applyJson,
   decode,
   getJson,
   installCrds,
   operatorEvents,
+  provideDatabase,
   tryGetJson,
   until,
   waitForCondition,
@@ -23,6 +24,9 @@ import type { OperatorProcess } from './operator-process.ts';
 const NAMESPACES = ['faults-a', 'faults-b', 'faults-c'];
 const LEASE_NS = 'switchyard-system';
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const IMAGE = 'registry.example/gateway:1.0.0';
+/** The database of every namespace's gateway: a Service `db` there (deployed in kind, where pods connect). */
+const DATABASE_URL = 'postgresql://u:p@db/app';
 
 /** The part of prometheus-operator's CRD the operator needs: the kind served, the spec kept as given. */
 const serviceMonitorCrd = {
@@ -61,14 +65,14 @@ function resources(namespace: string): object[] {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'env', namespace },
-      stringData: { master: 'sk-master-faults', url: 'postgresql://u:p@db/app', openai: 'sk-openai-faults' },
+      stringData: { master: 'sk-master-faults', url: DATABASE_URL, openai: 'sk-openai-faults' },
     },
     {
       apiVersion: 'switchyard.dev/v1alpha1',
       kind: 'LLMGateway',
       metadata: { name: 'gw', namespace },
       spec: {
-        image: 'registry.example/gateway:1.0.0',
+        image: IMAGE,
         replicas: 1,
         masterKeySecretRef: { name: 'env', key: 'master' },
         database: { urlSecretRef: { name: 'env', key: 'url' }, migrations: { backoffLimit: 0 } },
@@ -96,7 +100,7 @@ function resources(namespace: string): object[] {
 }
 
 describe('the operator under faults', () => {
-  let cp: ControlPlane;
+  let cp: TestCluster;
   const running = new Set<OperatorProcess>();
   const start = async (
     options: { name?: string; leaderElect?: boolean; extraArgs?: readonly string[] } = {},
@@ -133,9 +137,11 @@ describe('the operator under faults', () => {
     );
 
   beforeAll(async () => {
-    cp = await startControlPlane();
+    cp = await startTestCluster();
+    await cp.provideImage(IMAGE, 'gateway');
     await installCrds(cp);
     for (const namespace of [...NAMESPACES, LEASE_NS]) await cp.kubectl(['create', 'namespace', namespace]);
+    for (const namespace of NAMESPACES) await provideDatabase(cp, namespace, DATABASE_URL);
   }, 300_000);
 
   afterAll(async () => {
@@ -190,13 +196,16 @@ describe('the operator under faults', () => {
     expect(await fresh.kill('SIGTERM')).toBe(0);
   }, 420_000);
 
-  it('recovers its watches after the apiserver crashed and reconciles later changes', async () => {
+  it('recovers its watches after the apiserver crashed and reconciles later changes', async (context) => {
+    skipUnlessLocal(context, apiserverRestartNeedsLocal);
+    const controlPlane = cp.controlPlane;
+    if (controlPlane === undefined) throw new Error('no local control plane');
     // Watching two namespaces, as the chart's watchNamespaces does: one list+watch per namespace.
     const operator = await start({ name: 'op-restart', extraArgs: ['--namespaces=faults-a,faults-b'] });
     await until('the operator to be ready', async () =>
       (await operator.readyz()) === 200 ? true : undefined,
     );
-    await cp.restartApiserver({ downtimeMs: 3_000 });
+    await controlPlane.restartApiserver({ downtimeMs: 3_000 });
     await changeRpm('faults-a', 777);
     await waitRpm('faults-a', 777, 120_000);
     expect(await operator.metric('switchyard_operator_watch_restarts_total')).toBeGreaterThan(0);

@@ -1,7 +1,11 @@
-// What the e2e suites share: the example's Secrets, JSON reads through kubectl, polling helpers.
+// What the e2e suites share: the example's Secrets, JSON reads through kubectl, polling helpers, and the
+// databases their Secrets name (deployed where pods really run, kind).
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ControlPlane } from '../cluster/control-plane.ts';
+import { loadAll } from 'js-yaml';
 import { waitFor } from '../cluster/control-plane.ts';
+import type { Kubectl, TestCluster } from '../cluster/test-cluster.ts';
+import { deployPostgres, postgresSpecFromUrl } from '../kind/in-cluster-services.ts';
 
 export const repoRoot = join(import.meta.dirname, '../..');
 export const crdsDir = join(repoRoot, 'crds');
@@ -40,21 +44,21 @@ export function exampleSecrets(namespace: string): object[] {
   ];
 }
 
-export async function installCrds(cp: ControlPlane): Promise<void> {
+export async function installCrds(cp: Kubectl): Promise<void> {
   await cp.kubectl(['apply', '-f', crdsDir]);
   await cp.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
 }
 
-export async function applyJson(cp: ControlPlane, ...objects: object[]): Promise<string> {
+export async function applyJson(cp: Kubectl, ...objects: object[]): Promise<string> {
   return cp.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
 }
 
-export async function getJson<T>(cp: ControlPlane, ...args: string[]): Promise<T> {
+export async function getJson<T>(cp: Kubectl, ...args: string[]): Promise<T> {
   return JSON.parse(await cp.kubectl(['get', ...args, '-o', 'json'])) as T;
 }
 
 /** The object, or undefined when it does not exist. */
-export async function tryGetJson<T>(cp: ControlPlane, ...args: string[]): Promise<T | undefined> {
+export async function tryGetJson<T>(cp: Kubectl, ...args: string[]): Promise<T | undefined> {
   const text = await cp.kubectl(['get', ...args, '-o', 'json', '--ignore-not-found']);
   return text.trim() === '' ? undefined : (JSON.parse(text) as T);
 }
@@ -95,7 +99,7 @@ export function condition(object: ResourceJson | undefined, type: string): Condi
 
 /** Waits until `type` on the object has `status` (and `reason`, when given) for its current generation. */
 export async function waitForCondition(
-  cp: ControlPlane,
+  cp: Kubectl,
   resource: string,
   namespace: string,
   type: string,
@@ -130,14 +134,14 @@ export interface EventJson {
 }
 
 /** The operator's events in a namespace. */
-export async function operatorEvents(cp: ControlPlane, namespace: string): Promise<EventJson[]> {
+export async function operatorEvents(cp: Kubectl, namespace: string): Promise<EventJson[]> {
   const list = await getJson<{ items: EventJson[] }>(cp, 'events.v1.events.k8s.io', '-n', namespace);
   return list.items.filter((event) => event.reportingController === 'switchyard.dev/operator');
 }
 
 /** Events are recorded in the background: waits until the operator's events in `namespace` satisfy `check`. */
 export function waitForEvents(
-  cp: ControlPlane,
+  cp: Kubectl,
   namespace: string,
   what: string,
   check: (events: EventJson[]) => boolean,
@@ -164,6 +168,9 @@ export const chainSecretValues = {
   secondUpstreamKey: 'sk-fake-vllm-credential-2',
 } as const;
 
+/** The image the whole-chain gateway pins. */
+export const chainGatewayImage = 'ghcr.io/switchyard-dev/switchyard-gateway:0.1.0';
+
 /**
  * A gateway shaped like the production example (PostgreSQL and Redis from Secret refs, a salt key, fallback
  * settings), but with one ModelDeployment on the fake OpenAI upstream at `upstreamUrl` (the example's
@@ -188,7 +195,7 @@ export function wholeChainResources(namespace: string, upstreamUrl: string): obj
       kind: 'LLMGateway',
       metadata: { name: 'chain', namespace },
       spec: {
-        image: 'ghcr.io/switchyard-dev/switchyard-gateway:0.1.0',
+        image: chainGatewayImage,
         replicas: 1,
         masterKeySecretRef: { name: 'switchyard-master-key', key: 'master-key' },
         saltKeySecretRef: { name: 'switchyard-master-key', key: 'salt-key' },
@@ -259,4 +266,34 @@ export function wholeChainSecondModel(namespace: string, upstreamUrl: string): o
       pricing: { inputCostPerMillionTokens: '0', outputCostPerMillionTokens: '0' },
     },
   };
+}
+
+/** The production example's objects, in the order `kubectl apply -f <dir>` sends them (files by name). */
+export function productionExampleObjects(): object[] {
+  return readdirSync(productionExample)
+    .filter((file) => file.endsWith('.yaml'))
+    .sort()
+    .flatMap((file) => loadAll(readFileSync(join(productionExample, file), 'utf8')))
+    .filter((object): object is object => typeof object === 'object' && object !== null);
+}
+
+/** The database a suite's Secret names, as the pods see it. */
+export interface ClusterDatabase {
+  /** Refuses (or accepts again) new connections, e.g. to make a migration Job fail. */
+  setReachable(reachable: boolean): Promise<void>;
+}
+
+/**
+ * Provides the PostgreSQL that `url` (a `postgresql://user:password@host[:port]/db` of a Secret) names, where
+ * pods connect for real (kind): a server with those credentials behind a Service `host` (`name`, or
+ * `name.namespace.svc...`) in `namespace` or the host's own. On the local control plane pods never run, so
+ * there is nothing to provide.
+ */
+export async function provideDatabase(
+  cluster: TestCluster,
+  namespace: string,
+  url: string,
+): Promise<ClusterDatabase> {
+  if (!cluster.runsContainers) return { setReachable: () => Promise.resolve() };
+  return deployPostgres(cluster, postgresSpecFromUrl(url, namespace));
 }

@@ -1,13 +1,15 @@
 // The operator as a real process against a real kube-apiserver, controller-manager (GC, Deployments,
 // Jobs, HPA) and a kwok node: from `kubectl apply` of the CRDs and the production example to Ready
 // gateways, migrations gating rollouts, hot-reloadable changes that leave the pod template alone, key
-// rotation and revocation, refused invalid resources, and a minute with no API writes.
+// rotation and revocation, refused invalid resources, and a minute with no API writes. In kind mode the
+// gateway and migration pods really run (the image built from this checkout, a PostgreSQL in the cluster
+// under the example's Secret), and a migration fails because its database refuses connections.
 import { createHash } from 'node:crypto';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysFileSchema } from '../../gateway/auth/keys-file-schema.ts';
-import { startControlPlane } from '../cluster/control-plane.ts';
-import type { ControlPlane } from '../cluster/control-plane.ts';
+import { startTestCluster } from '../cluster/test-cluster.ts';
+import type { TestCluster } from '../cluster/test-cluster.ts';
 import {
   applyJson,
   condition,
@@ -19,12 +21,14 @@ import {
   hasReasons,
   operatorEvents,
   productionExample,
+  productionExampleObjects,
+  provideDatabase,
   tryGetJson,
   until,
   waitForCondition,
   waitForEvents,
 } from './fixtures.ts';
-import type { ResourceJson } from './fixtures.ts';
+import type { ClusterDatabase, ResourceJson } from './fixtures.ts';
 import { startOperatorProcess } from './operator-process.ts';
 import type { OperatorProcess } from './operator-process.ts';
 
@@ -61,8 +65,9 @@ interface JobJson extends ResourceJson {
 }
 
 describe('the operator reconciling the production example', () => {
-  let cp: ControlPlane;
+  let cp: TestCluster;
   let operator: OperatorProcess;
+  let database: ClusterDatabase;
   /** Every key the operator generated, to prove none of them leaks. */
   const issuedKeys: string[] = [];
   const jobsFor = async (image: string): Promise<JobJson[]> => {
@@ -93,15 +98,19 @@ describe('the operator reconciling the production example', () => {
 
   beforeAll(async () => {
     const started = Date.now();
-    cp = await startControlPlane();
+    cp = await startTestCluster();
+    for (const image of [IMAGE_1, IMAGE_2]) await cp.provideImage(image, 'gateway');
     await installCrds(cp);
     await cp.kubectl(['create', 'namespace', NS]);
     await applyJson(cp, ...exampleSecrets(NS));
+    database = await provideDatabase(cp, NS, exampleSecretValues.databaseUrl);
     operator = await startOperatorProcess({ kubeconfigPath: cp.kubeconfigPath, dir: cp.dir });
     await until('the operator to be ready', async () =>
       (await operator.readyz()) === 200 ? true : undefined,
     );
-    await cp.kubectl(['apply', '-f', productionExample]);
+    // The first test looks at the gateway while its first migration runs.
+    await cp.holdJobPods();
+    await applyProductionExample(cp);
     console.info(`set up in ${Date.now() - started} ms (${cp.dir})`);
   }, 300_000);
 
@@ -328,6 +337,7 @@ describe('the operator reconciling the production example', () => {
   });
 
   it('gates a new image on its migration Job: a failure keeps the old pods and degrades, a success rolls out', async () => {
+    await cp.holdJobPods();
     await cp.kubectl([
       'patch',
       'llmgw',
@@ -347,6 +357,8 @@ describe('the operator reconciling the production example', () => {
     await waitForCondition(cp, 'llmgateway/main', NS, 'DatabaseMigrated', 'False', 'Migrating');
     expect((await deployment())?.spec.template.spec.containers[0]?.image).toBe(IMAGE_1);
 
+    // Where the pod really runs (kind), `migrate` fails because its database refuses connections.
+    await database.setReachable(false);
     await cp.completeJobPods(NS, jobName, 'Failed');
     const degraded = await waitForCondition(cp, 'llmgateway/main', NS, 'Degraded', 'True', 'MigrationFailed');
     expect(condition(degraded, 'Degraded')?.message).toContain(jobName);
@@ -360,6 +372,7 @@ describe('the operator reconciling the production example', () => {
     );
 
     // As the condition says: delete the Job to retry. The operator makes it again; this time it succeeds.
+    await database.setReachable(true);
     await cp.kubectl(['delete', 'job', jobName, '-n', NS, '--wait=true']);
     await until('the Job made again', async () =>
       (await tryGetJson<JobJson>(cp, 'job', jobName, '-n', NS)) !== undefined ? true : undefined,
@@ -722,3 +735,22 @@ describe('the operator reconciling the production example', () => {
       expect(log).not.toContain(value);
   });
 });
+
+/**
+ * The production example as a user applies it. In kind its pods really run, so their requests are cut to what
+ * a laptop-sized node holds (the example asks 1 CPU and 1 GiB for each of up to 4 pods at once, 3 replicas and
+ * a surge); nothing the tests check depends on them.
+ */
+async function applyProductionExample(cluster: TestCluster): Promise<void> {
+  if (!cluster.runsContainers) {
+    await cluster.kubectl(['apply', '-f', productionExample]);
+    return;
+  }
+  const objects = productionExampleObjects().map((object) => {
+    const gateway = object as { kind?: string; spec?: { resources?: Record<string, unknown> } };
+    if (gateway.kind !== 'LLMGateway') return object;
+    const resources = { ...gateway.spec?.resources, requests: { cpu: '100m', memory: '256Mi' } };
+    return { ...gateway, spec: { ...gateway.spec, resources } };
+  });
+  await applyJson(cluster, ...objects);
+}

@@ -1,195 +1,118 @@
 // The whole chain: what the operator wrote to the apiserver is what a real gateway needs. The migration
-// Job's container and the Deployment's container are run as local processes with exactly the args, env
-// (Secret refs resolved from the Secrets read back) and volume files (laid out and swapped the way the
-// kubelet does) the operator rendered, against a real PostgreSQL, a real Redis and the fake OpenAI
-// upstream; the official `openai` client calls it with the key a VirtualKey produced. Then a
-// ModelDeployment changes and the running gateway serves the change without a restart.
+// Job and the Deployment run with exactly the args, env (Secret refs resolved) and volume files the operator
+// rendered, against a real PostgreSQL, a real Redis and the fake OpenAI upstream: on the local control plane
+// as local processes with the kubelet's part done here, in kind as real pods (chain-runtime.ts). The official
+// `openai` client calls it with the key a VirtualKey produced. Then a ModelDeployment changes and the running
+// gateway serves the change without a restart.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgresServer } from '../../gateway/test-support/postgres-server.ts';
-import type { PostgresServer } from '../../gateway/test-support/postgres-server.ts';
-import { startRedisServer } from '../../gateway/test-support/redis-server.ts';
-import type { RedisServer } from '../../gateway/test-support/redis-server.ts';
-import { startControlPlane, waitFor } from '../cluster/control-plane.ts';
-import type { ControlPlane } from '../cluster/control-plane.ts';
+import { startTestCluster } from '../cluster/test-cluster.ts';
+import type { TestCluster } from '../cluster/test-cluster.ts';
 import { openAIProtocol } from '../fake-upstream/openai.ts';
 import { startFakeUpstream } from '../fake-upstream/server.ts';
 import type { FakeUpstream, RecordedRequest } from '../fake-upstream/server.ts';
+import { startChainRuntime } from './chain-runtime.ts';
+import type { ChainRuntime, WorkloadJson } from './chain-runtime.ts';
 import {
   applyJson,
+  chainGatewayImage,
   chainSecretValues,
   decode,
   getJson,
   installCrds,
-  repoRoot,
   tryGetJson,
   until,
   wholeChainResources,
   wholeChainSecondModel,
 } from './fixtures.ts';
 import type { ResourceJson } from './fixtures.ts';
-import {
-  mapMountedPaths,
-  resolveEnv,
-  runNode,
-  underRoot,
-  volumeFiles,
-  writeAtomically,
-} from './local-pod.ts';
-import type { ContainerJson, LocalProcess, PodSpecJson, SecretJson, VolumeJson } from './local-pod.ts';
-import { freePort, startOperatorProcess } from './operator-process.ts';
+import { resolveEnv } from './local-pod.ts';
+import type { ContainerJson, SecretJson } from './local-pod.ts';
+import { startOperatorProcess } from './operator-process.ts';
 import type { OperatorProcess } from './operator-process.ts';
 
 const NS = 'chain';
 const GATEWAY = 'chain';
-/** The image's ENTRYPOINT is `node dist/gateway/cli.js`: from a checkout, the same program's source. */
-const GATEWAY_CLI = join(repoRoot, 'gateway/cli.ts');
+/** Where the LLMGateway of wholeChainResources points the pods for Redis. */
+const REDIS = { host: 'redis-master.redis.svc', port: 6379 };
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-interface WorkloadJson extends ResourceJson {
-  spec: { template: { metadata?: { annotations?: Record<string, string> }; spec: PodSpecJson } };
-}
 
 interface ServiceJson extends ResourceJson {
   spec: { ports: { name: string; port: number; targetPort: string | number }[] };
 }
 
 describe('the whole chain: operator output → a real gateway → the openai client', () => {
-  let cp: ControlPlane | undefined;
+  let cp: TestCluster | undefined;
   let operator: OperatorProcess | undefined;
-  let postgres: PostgresServer | undefined;
-  let redis: RedisServer | undefined;
+  let runtime: ChainRuntime | undefined;
   let upstream: FakeUpstream | undefined;
-  let gateway: LocalProcess | undefined;
-  /** Stands for the pod's filesystem: each mount is written at its mountPath below it. */
-  let root = '';
-  let apiPort = 0;
-  let healthPort = 0;
+  /** The gateway's API from here. */
+  let apiUrl = '';
   let virtualKey = '';
-  let pod: PodSpecJson | undefined;
+  /** The fake upstream's URL as pods reach it. */
+  let upstreamForPods = '';
   let container: ContainerJson | undefined;
 
-  const kube = (): ControlPlane => {
-    if (cp === undefined) throw new Error('no control plane');
+  const kube = (): TestCluster => {
+    if (cp === undefined) throw new Error('no cluster');
     return cp;
+  };
+  const run = (): ChainRuntime => {
+    if (runtime === undefined) throw new Error('no chain runtime');
+    return runtime;
   };
   const secretsByName = async (): Promise<Map<string, SecretJson>> => {
     const { items } = await getJson<{ items: SecretJson[] }>(kube(), 'secrets', '-n', NS);
     return new Map(items.map((secret) => [secret.metadata.name, secret]));
-  };
-  const configMapsByName = async (): Promise<Map<string, ResourceJson>> => {
-    const { items } = await getJson<{ items: ResourceJson[] }>(kube(), 'configmaps', '-n', NS);
-    return new Map(items.map((configMap) => [configMap.metadata.name, configMap]));
-  };
-  /** The image's own ENV (Dockerfile.gateway), beneath the pod's env as in a container. */
-  const imageEnv = (): Record<string, string> => ({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    NODE_ENV: 'production',
-    SWITCHYARD_DATA_DIR: '/tmp/switchyard',
-  });
-  const query = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> => {
-    const client = new pg.Client({ connectionString: postgres?.url });
-    await client.connect();
-    try {
-      return (await client.query<T>(sql, params)).rows;
-    } finally {
-      await client.end();
-    }
   };
   const chatRequests = (): RecordedRequest[] =>
     (upstream?.requests ?? []).filter((request) => request.path === '/v1/chat/completions');
   const client = (): OpenAI =>
     new OpenAI({ apiKey: virtualKey, baseURL: baseUrlHere(), maxRetries: 0, timeout: 30_000 });
   let baseUrlPath = '';
-  const baseUrlHere = () => `http://127.0.0.1:${apiPort}${baseUrlPath}`;
-
-  /**
-   * Writes one volume of the pod as the kubelet does (atomic swap of the whole payload). One rewrite, in
-   * the ConfigMap's files only: its `file:/etc/switchyard/credentials/...` references are absolute paths in
-   * the pod's mount namespace, which a local process does not have, so that one prefix is moved under
-   * `root`; nothing else in the file is touched.
-   */
-  const materialize = (
-    volume: VolumeJson,
-    configMaps: Map<string, ResourceJson>,
-    secrets: Map<string, SecretJson>,
-  ): void => {
-    const mounts = container?.volumeMounts ?? [];
-    const mount = mounts.find((candidate) => candidate.name === volume.name);
-    if (mount === undefined) return;
-    const credentialsMount = mounts.find((candidate) => candidate.name === 'credentials')?.mountPath;
-    const files = volumeFiles(volume, configMaps, secrets);
-    if (volume.configMap !== undefined && credentialsMount !== undefined) {
-      for (const [name, content] of Object.entries(files)) {
-        files[name] = Buffer.from(
-          content
-            .toString('utf8')
-            .replaceAll(`file:${credentialsMount}/`, `file:${underRoot(root, credentialsMount)}/`),
-        );
-      }
-    }
-    writeAtomically(underRoot(root, mount.mountPath), files);
-  };
+  const baseUrlHere = () => `${apiUrl}${baseUrlPath}`;
 
   beforeAll(async () => {
     const started = Date.now();
-    root = mkdtempSync(join(tmpdir(), 'switchyard-chain-pod-'));
-    const results = await Promise.allSettled([
-      startControlPlane().then((value) => (cp = value)),
-      startPostgresServer().then((value) => (postgres = value)),
-      startRedisServer().then((value) => (redis = value)),
-      startFakeUpstream([openAIProtocol()]).then((value) => (upstream = value)),
-    ]);
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
-    // The Secret's Redis password, required by the real server, so REDIS_PASSWORD is exercised too.
-    const admin = new Redis({ host: '127.0.0.1', port: redis?.port ?? 0, lazyConnect: true });
-    await admin.connect();
-    await admin.config('SET', 'requirepass', chainSecretValues.redisPassword);
-    admin.disconnect();
-
+    cp = await startTestCluster();
+    // Pods reach the fake upstream on this machine: on loopback locally, over the kind network in kind.
+    const addresses = await cp.hostAddresses();
+    upstream = await startFakeUpstream([openAIProtocol()], { host: addresses.listen });
+    upstreamForPods = `http://${addresses.forPods}:${new URL(upstream.url).port}`;
+    await cp.provideImage(chainGatewayImage, 'gateway');
     await installCrds(kube());
     await kube().kubectl(['create', 'namespace', NS]);
+    runtime = await startChainRuntime(kube(), {
+      namespace: NS,
+      databaseUrl: chainSecretValues.databaseUrl,
+      redis: { ...REDIS, password: chainSecretValues.redisPassword },
+    });
     operator = await startOperatorProcess({ kubeconfigPath: kube().kubeconfigPath, dir: kube().dir });
     await until('the operator to be ready', async () =>
       (await operator?.readyz()) === 200 ? true : undefined,
     );
-    await applyJson(kube(), ...wholeChainResources(NS, upstream?.url ?? ''));
-    console.info(`set up in ${Date.now() - started} ms (${kube().dir}, pod root ${root})`);
+    await applyJson(kube(), ...wholeChainResources(NS, upstreamForPods));
+    console.info(`set up in ${Date.now() - started} ms (${kube().dir})`);
   }, 300_000);
 
   afterAll(async () => {
     const errors: unknown[] = [];
     // Every step runs even if one fails, so no process or folder is left behind.
-    const step = async (run: () => Promise<unknown> | undefined) => {
+    const step = async (stop: () => Promise<unknown> | undefined) => {
       try {
-        await run();
+        await stop();
       } catch (error) {
         errors.push(error);
       }
     };
-    await step(async () => {
-      // SIGTERM as the kubelet sends it: the gateway drains (after its shutdown delay) and exits 0.
-      const code = await gateway?.stop('SIGTERM', 30_000);
-      if (code !== undefined && code !== 0)
-        throw new Error(`the gateway exited with ${code}:\n${gateway?.output().slice(-4000)}`);
-    });
+    // First the gateway (SIGTERM as the kubelet sends it; it must drain and exit 0), then the rest.
+    await step(() => runtime?.stop());
     await step(() => operator?.kill('SIGTERM'));
-    await Promise.all([
-      step(() => cp?.stop()),
-      step(() => postgres?.destroy()),
-      step(() => redis?.destroy()),
-      step(() => upstream?.close()),
-    ]);
-    if (root !== '') rmSync(root, { recursive: true, force: true });
+    await Promise.all([step(() => cp?.stop()), step(() => upstream?.close())]);
     if (errors.length > 0) throw errors[0];
-  }, 90_000);
+  }, 120_000);
 
   it('runs the migration the way the Job does: its args and env, against the real PostgreSQL', async () => {
     const job = await until('the migration Job', async () => {
@@ -208,34 +131,20 @@ describe('the whole chain: operator output → a real gateway → the openai cli
     expect(migrate.command).toBeUndefined(); // the image's ENTRYPOINT runs, with the Job's args
     const env = resolveEnv(migrate.env ?? [], await secretsByName());
     expect(env.DATABASE_URL).toBe(chainSecretValues.databaseUrl);
-    const migration = runNode(
-      GATEWAY_CLI,
-      migrate.args ?? [],
-      {
-        ...mapMountedPaths({ ...imageEnv(), ...env }, migrate.volumeMounts ?? [], root),
-        // The Secret's URL names a Service of the cluster, which does not resolve here: the real server.
-        DATABASE_URL: postgres?.url ?? '',
-      },
-      root,
-    );
-    const code = await migration.exited;
-    expect(code, migration.output()).toBe(0);
-    const tables = await query<{ table_name: string }>(
+    await run().runMigration(job);
+    const tables = await run().query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'switchyard_%'",
     );
     expect(tables.map((row) => row.table_name)).toEqual(
       expect.arrayContaining(['switchyard_keys', 'switchyard_spend_logs']),
     );
-    // What the kubelet would report for the container that just exited 0.
-    await kube().completeJobPods(NS, job.metadata.name, 'Succeeded');
   });
 
   it("serves with the Deployment's args, env and mounted files, and becomes ready", async () => {
     const deployment = await until('the Deployment, after the migration', () =>
       tryGetJson<WorkloadJson>(kube(), 'deployment', GATEWAY, '-n', NS),
     );
-    pod = deployment.spec.template.spec;
-    container = pod.containers.find((candidate) => candidate.name === 'gateway');
+    container = deployment.spec.template.spec.containers.find((candidate) => candidate.name === 'gateway');
     if (container === undefined) throw new Error('no gateway container');
     expect(container.command).toBeUndefined();
 
@@ -273,43 +182,7 @@ describe('the whole chain: operator output → a real gateway → the openai cli
       REDIS_PASSWORD: chainSecretValues.redisPassword,
     });
 
-    const configMaps = await configMapsByName();
-    const secrets = await secretsByName();
-    for (const volume of pod.volumes ?? []) materialize(volume, configMaps, secrets);
-    apiPort = await freePort();
-    healthPort = await freePort();
-    gateway = runNode(
-      GATEWAY_CLI,
-      container.args ?? [],
-      {
-        ...mapMountedPaths({ ...imageEnv(), ...env }, container.volumeMounts ?? [], root),
-        // The cluster's Service names do not resolve here: the real PostgreSQL and Redis on loopback.
-        DATABASE_URL: postgres?.url ?? '',
-        REDIS_HOST: '127.0.0.1',
-        REDIS_PORT: String(redis?.port),
-        // A pod has its own network namespace, so its 4000/4001 cannot collide; here they would.
-        HOST: '127.0.0.1',
-        PORT: String(apiPort),
-        SEPARATE_HEALTH_PORT: String(healthPort),
-      },
-      root,
-    );
-    const running = gateway;
-    // A gateway that exits (a config or env it refuses) fails the wait at once, with its log.
-    const exited = new AbortController();
-    void running.exited.then((code) => {
-      exited.abort(new Error(`the gateway exited with ${code}`));
-    });
-    await waitFor(
-      'the gateway to be ready',
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${healthPort}/health/readiness`);
-        return response.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 200, signal: exited.signal },
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${running.output().slice(-4000)}`);
-    });
+    apiUrl = await run().startGateway(deployment);
   });
 
   it('answers the openai client with the VirtualKey, calls the upstream with its credential, records spend', async () => {
@@ -346,10 +219,14 @@ describe('the whole chain: operator output → a real gateway → the openai cli
 
     const hash = sha256(virtualKey);
     const rows = await until('two spend rows for the key', async () => {
-      const found = await query<{ model_group: string; cost: number; status: number; key_alias: string }>(
-        'SELECT model_group, cost, status, key_alias FROM switchyard_spend_logs WHERE key_hash = $1',
-        [hash],
-      );
+      const found = await run().query<{
+        model_group: string;
+        cost: number;
+        status: number;
+        key_alias: string;
+      }>('SELECT model_group, cost, status, key_alias FROM switchyard_spend_logs WHERE key_hash = $1', [
+        hash,
+      ]);
       return found.length >= 2 ? found : undefined;
     });
     for (const row of rows)
@@ -357,7 +234,7 @@ describe('the whole chain: operator output → a real gateway → the openai cli
     expect(rows.some((row) => row.cost > 0)).toBe(true);
 
     // The master key from its Secret reads the key's policy as the keys file carried it.
-    const info = await fetch(`http://127.0.0.1:${apiPort}/key/info?key=${hash}`, {
+    const info = await fetch(`${apiUrl}/key/info?key=${hash}`, {
       headers: { authorization: `Bearer ${chainSecretValues.masterKey}` },
     });
     expect(info.status).toBe(200);
@@ -366,8 +243,7 @@ describe('the whole chain: operator output → a real gateway → the openai cli
 
     // Redis (with the password from its Secret) is the one the pods share: the limits live there.
     const shared = new Redis({
-      host: '127.0.0.1',
-      port: redis?.port ?? 0,
+      ...run().redisAddress(),
       password: chainSecretValues.redisPassword,
       lazyConnect: true,
     });
@@ -380,9 +256,7 @@ describe('the whole chain: operator output → a real gateway → the openai cli
   });
 
   it('serves a changed and an added ModelDeployment without a restart, once the kubelet swaps the files', async () => {
-    const running = gateway;
-    if (running === undefined || pod === undefined) throw new Error('no gateway running');
-    const pid = running.pid;
+    const first = await run().gatewayProcess();
     const before = await getJson<WorkloadJson>(kube(), 'deployment', GATEWAY, '-n', NS);
 
     await kube().kubectl([
@@ -395,7 +269,7 @@ describe('the whole chain: operator output → a real gateway → the openai cli
       '-p',
       JSON.stringify({ spec: { model: 'gpt-4o-2024-11-20' } }),
     ]);
-    await applyJson(kube(), wholeChainSecondModel(NS, upstream?.url ?? ''));
+    await applyJson(kube(), wholeChainSecondModel(NS, upstreamForPods));
     await until('the ConfigMap to carry both changes', async () => {
       const configMap = await getJson<ResourceJson>(kube(), 'configmap', `${GATEWAY}-config`, '-n', NS);
       const text = configMap.data?.['config.yaml'] ?? '';
@@ -413,22 +287,17 @@ describe('the whole chain: operator output → a real gateway → the openai cli
     const after = await getJson<WorkloadJson>(kube(), 'deployment', GATEWAY, '-n', NS);
     expect(after.spec.template).toEqual(before.spec.template);
 
-    // The kubelet's resync: every volume re-read and swapped, each on its own. The credentials volume goes
-    // first here: the kubelet does not order them, and a config naming a credential file not there yet is
-    // never retried by the gateway (the file: read throws outside ConfigError after the watcher marked that
-    // content seen), so the other order leaves the old models served until the next config change.
-    const configMaps = await configMapsByName();
-    const secrets = await secretsByName();
-    const volumes = [...(pod.volumes ?? [])].sort(
-      (a, b) => Number(a.configMap !== undefined) - Number(b.configMap !== undefined),
-    );
-    for (const volume of volumes) materialize(volume, configMaps, secrets);
-
+    // The kubelet's resync: every volume re-read and swapped, each on its own.
+    await run().syncVolumes();
     const openai = client();
-    await until('the new model group to be listed', async () => {
-      const models = await openai.models.list();
-      return models.data.some((model) => model.id === 'llama-3-8b') ? true : undefined;
-    });
+    await until(
+      'the new model group to be listed',
+      async () => {
+        const models = await openai.models.list();
+        return models.data.some((model) => model.id === 'llama-3-8b') ? true : undefined;
+      },
+      run().propagationTimeoutMs,
+    );
     upstream?.reset();
     const changed = await openai.chat.completions.create({
       model: 'gpt-4o',
@@ -450,8 +319,9 @@ describe('the whole chain: operator output → a real gateway → the openai cli
       ['meta-llama/Llama-3.1-8B-Instruct', `Bearer ${chainSecretValues.secondUpstreamKey}`],
     ]);
     // The same process throughout.
-    expect(running.child.exitCode).toBeNull();
-    expect(running.pid).toBe(pid);
-    expect(running.output()).toContain('config reloaded');
+    const now = await run().gatewayProcess();
+    expect(now.running).toBe(true);
+    expect(now.id).toBe(first.id);
+    expect(now.log).toContain('config reloaded');
   });
 });

@@ -1,11 +1,13 @@
 // The install paths users take: the Helm chart, manifests/install.yaml rendered from it, and Argo CD's health
-// checks, against the real helm, a real kube-apiserver and lua.
+// checks, against the real helm, a real kube-apiserver and lua. In kind mode the operator's pods really run
+// (the operator image built from this checkout), and so do the gateway pods of the minimal example.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBinaries, startControlPlane, type ControlPlane } from '../cluster/control-plane.ts';
+import { defaultGatewayImage } from '../../operator/defaults.ts';
+import { helmBinary, startTestCluster, type TestCluster } from '../cluster/test-cluster.ts';
 import { startOperatorProcess, type OperatorProcess } from '../operator/operator-process.ts';
 
 const run = promisify(execFile);
@@ -14,12 +16,17 @@ const chart = join(root, 'charts/switchyard-operator');
 
 let helm: string;
 beforeAll(async () => {
-  helm = join(await buildBinaries(), 'helm');
+  helm = await helmBinary();
 }, 900_000);
 
 async function template(...args: string[]): Promise<string> {
   const { stdout } = await run(helm, ['template', 'sy', chart, '--kube-version', '1.36.0', ...args]);
   return stdout;
+}
+
+/** The images a rendered manifest's pods run (`image: '...'`, as the chart writes them). */
+function imagesIn(yaml: string): string[] {
+  return [...new Set([...yaml.matchAll(/^\s*image: '([^']+)'$/gm)].map((match) => match[1] ?? ''))];
 }
 
 async function templateError(...args: string[]): Promise<string> {
@@ -90,14 +97,16 @@ describe('the Helm chart', () => {
 });
 
 describe('manifests/install.yaml on a real apiserver', () => {
-  let cp: ControlPlane | undefined;
-  const cluster = (): ControlPlane => {
+  let cp: TestCluster | undefined;
+  const cluster = (): TestCluster => {
     if (cp === undefined) throw new Error('control plane not started');
     return cp;
   };
 
   beforeAll(async () => {
-    cp = await startControlPlane();
+    cp = await startTestCluster();
+    for (const image of imagesIn(readFileSync(join(root, 'manifests/install.yaml'), 'utf8')))
+      await cp.provideImage(image, 'operator');
   }, 300_000);
 
   afterAll(async () => {
@@ -113,7 +122,8 @@ describe('manifests/install.yaml on a real apiserver', () => {
         `crd/${crd}.switchyard.dev`,
         '--timeout=60s',
       ]);
-    // kwok plays the node: the image is never pulled, the pods just report Running and Ready.
+    // Local: kwok plays the node, the image is never pulled, the pods just report Running and Ready. Kind: the
+    // operator image built from this checkout runs, and its readiness probe says when.
     await cluster().kubectl([
       'rollout',
       'status',
@@ -171,7 +181,7 @@ describe('manifests/install.yaml on a real apiserver', () => {
         ...args,
       ];
       try {
-        return (await run(join(cluster().binDir, 'kubectl'), command)).stdout.trim();
+        return (await run(cluster().kubectlPath, command)).stdout.trim();
       } catch (error) {
         return String((error as { stdout?: string }).stdout).trim();
       }
@@ -187,15 +197,18 @@ describe('manifests/install.yaml on a real apiserver', () => {
 });
 
 describe('helm install on a real apiserver', () => {
-  let cp: ControlPlane | undefined;
+  let cp: TestCluster | undefined;
   let operator: OperatorProcess | undefined;
-  const cluster = (): ControlPlane => {
+  const cluster = (): TestCluster => {
     if (cp === undefined) throw new Error('control plane not started');
     return cp;
   };
 
   beforeAll(async () => {
-    cp = await startControlPlane();
+    cp = await startTestCluster();
+    // The operator's pods (the chart's image) and the minimal example's gateway (the operator's default image).
+    for (const image of imagesIn(await template())) await cp.provideImage(image, 'operator');
+    await cp.provideImage(defaultGatewayImage, 'gateway');
   }, 300_000);
 
   afterAll(async () => {
@@ -220,8 +233,9 @@ describe('helm install on a real apiserver', () => {
     expect(stdout).toContain('STATUS: deployed');
     expect(stdout).toContain('Next steps');
 
-    // kwok runs no containers, so the operator runs here as a process with exactly the chart's args and the
-    // chart's service account token: the RBAC the chart grants is all it has.
+    // The operator runs here too, as a process with exactly the chart's args and the chart's service account
+    // token: the RBAC the chart grants is all it has (with kwok it is the only operator that runs; in kind it
+    // shares the Lease with the chart's pods, and whichever leads must manage with those rights).
     const deployment = JSON.parse(
       await cluster().kubectl([
         'get',
