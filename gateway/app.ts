@@ -110,7 +110,11 @@ export function buildGateway(options: AppOptions): Gateway {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger();
   const registry = options.registry ?? createProviderRegistry();
-  const http = options.http ?? new UpstreamHttp();
+  const operations = options.operations ?? operationsFromEnv(env);
+  // A request in flight holds at most one upstream connection: as many per origin as the pod admits.
+  const http =
+    options.http ??
+    new UpstreamHttp({ connectionsPerOrigin: operations.maxInFlight > 0 ? operations.maxInFlight : null });
   const dependencies = new Dependencies();
   const shared = createSharedState(config, {
     env: options.env ?? process.env,
@@ -138,7 +142,7 @@ export function buildGateway(options: AppOptions): Gateway {
       current = next;
     },
     ...(database === undefined ? {} : { source: new StoredModels(database, SecretBox.fromEnv(env)) }),
-    pollMs: (options.operations ?? operationsFromEnv(env)).configPollMs,
+    pollMs: operations.configPollMs,
   });
   const lifecycle = options.lifecycle ?? new Lifecycle();
 
@@ -180,7 +184,7 @@ export function buildGateway(options: AppOptions): Gateway {
   const { metrics, health } = installObservability(app, {
     lifecycle,
     dependencies,
-    operations: options.operations ?? operationsFromEnv(),
+    operations,
     config: () => current,
     router: () => router,
     authenticator: () => authenticator,

@@ -54,11 +54,12 @@ function proxySettings(env: NodeJS.ProcessEnv): ProxySettings | undefined {
 export class UpstreamHttp {
   readonly #dispatchers = new Map<string, Dispatcher>();
   readonly #urls = new Map<string, URL>();
-  readonly #connectionsPerOrigin: number;
+  readonly #connectionsPerOrigin: number | null;
   readonly #proxy: ProxySettings | undefined;
 
-  constructor(options: { connectionsPerOrigin?: number; env?: NodeJS.ProcessEnv } = {}) {
-    this.#connectionsPerOrigin = options.connectionsPerOrigin ?? 512;
+  /** `connectionsPerOrigin`: null for no bound. */
+  constructor(options: { connectionsPerOrigin?: number | null; env?: NodeJS.ProcessEnv } = {}) {
+    this.#connectionsPerOrigin = options.connectionsPerOrigin ?? 1000;
     this.#proxy = proxySettings(options.env ?? process.env);
   }
 
