@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+
+/** Servers under test run on one core; the upstream and the load generators on the other. */
+export const serverCore = 0;
+export const loadCore = 1;
 
 /** A free loopback port (bound then released). */
 export async function freePort(): Promise<number> {
@@ -16,27 +20,87 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts a command pinned to one CPU core. */
+/**
+ * Starts a command pinned to one CPU core (taskset execs it, so the pid is the command's). Its stderr is piped
+ * to the caller, or with `log` both its outputs go to that file (for servers that log every request).
+ */
 export function spawnPinned(
   core: number,
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  options: { log?: string; cwd?: string } = {},
 ): ChildProcess {
+  const log = options.log === undefined ? undefined : openSync(options.log, 'a');
   return spawn('taskset', ['-c', String(core), command, ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: log === undefined ? ['ignore', 'ignore', 'pipe'] : ['ignore', log, log],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
 }
 
-/** Waits until `url` answers (any status). */
-export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
+/**
+ * Starts a server on the server core and waits until `readyUrl` answers; rejects (and stops it) if it exits
+ * or does not answer in time, with the end of its log when it has one.
+ */
+export async function startServer(options: {
+  name: string;
+  command: string;
+  args: readonly string[];
+  readyUrl: string;
+  env?: NodeJS.ProcessEnv;
+  log?: string;
+  cwd?: string;
+  timeoutMs?: number;
+}): Promise<ChildProcess> {
+  const child = spawnPinned(serverCore, options.command, options.args, options.env, {
+    ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${options.name}] ${chunk.toString()}`));
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => {
+      reject(
+        new Error(
+          `${options.name} exited (${signal ?? `code ${code}`}) before it was ready${logTail(options.log)}`,
+        ),
+      );
+    });
+  });
+  // Stopping it later rejects this too; only the race below listens.
+  exited.catch(() => undefined);
+  const giveUp = new AbortController();
+  const ready = waitForHttp(options.readyUrl, options.timeoutMs, giveUp.signal);
+  ready.catch(() => undefined);
+  try {
+    await Promise.race([ready, exited]);
+  } catch (error) {
+    giveUp.abort();
+    await stop(child);
+    throw error;
+  }
+  return child;
+}
+
+function logTail(log: string | undefined): string {
+  if (log === undefined) return '';
+  try {
+    const lines = readFileSync(log, 'utf8').trim().split('\n').slice(-3);
+    return `: ${lines.join(' | ')}`;
+  } catch {
+    return '';
+  }
+}
+
+/** Waits until `url` answers (any status); gives up early when `signal` aborts. */
+export async function waitForHttp(url: string, timeoutMs = 15_000, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await fetch(url);
+      await fetch(url, { signal: AbortSignal.timeout(5_000) });
       return;
     } catch {
+      if (signal?.aborted === true) throw new Error(`stopped waiting for ${url}`);
       if (Date.now() > deadline) throw new Error(`${url} did not come up in ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -52,6 +116,45 @@ export function cpuMs(pid: number): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1000) / ticksPerSecond;
+}
+
+/** The process and all its descendants alive now (a server may fork workers or helpers). */
+export function processTree(pid: number): number[] {
+  const children: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const listed = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (listed !== '') children.push(...listed.split(' ').map(Number));
+    }
+  } catch {
+    // It exited meanwhile.
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** CPU time of a process tree so far, in milliseconds. */
+export function treeCpuMs(pid: number): number {
+  return processTree(pid).reduce((sum, member) => sum + cpuMsOrZero(member), 0);
+}
+
+function cpuMsOrZero(pid: number): number {
+  try {
+    return cpuMs(pid);
+  } catch {
+    return 0;
+  }
+}
+
+/** Peak resident memory of a process tree (the sum of each member's VmHWM), in KiB. */
+export function peakRssKb(pid: number): number {
+  return processTree(pid).reduce((sum, member) => {
+    try {
+      const status = readFileSync(`/proc/${member}/status`, 'utf8');
+      return sum + Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
 }
 
 export async function stop(child: ChildProcess): Promise<void> {

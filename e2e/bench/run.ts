@@ -1,30 +1,61 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { startPostgresServer } from '../../gateway/test-support/postgres-server.ts';
 import { startRedisServer } from '../../gateway/test-support/redis-server.ts';
+import {
+  contenderIds,
+  isAvailable,
+  targetsByPath,
+  type Contender,
+  type ContenderId,
+  type Unavailable,
+} from './contenders/contender.ts';
+import { liteLLMVersion, startLiteLLM } from './contenders/litellm.ts';
+import { startPassthrough } from './contenders/passthrough.ts';
+import { honoNodeServer, portkeyVersion, startPortkey } from './contenders/portkey.ts';
+import { isSwitchyardVariant, startSwitchyard, type SharedServices } from './contenders/switchyard.ts';
+import {
+  concurrencyOne,
+  fixedRates,
+  manyStreams,
+  peakMemory,
+  saturation,
+  streamFirstToken,
+  warmUp,
+  type Phase,
+} from './measure.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
-import { cpuMs, freePort, spawnPinned, stop, waitForHttp } from './processes.ts';
-import { runWrk, type LoadResult } from './wrk.ts';
+import { loadCore, serverCore } from './processes.ts';
+import { resultsMarkdown, writeResults, type RunContext } from './report.ts';
+import type { Row } from './results.ts';
+import { verify } from './verify.ts';
+import { installVegeta, vegetaVersion } from './vegeta.ts';
 
 /**
- * Gateway overhead against a bare fastify+undici pass-through, all in front of the same nginx upstream: Switchyard
- * with the master key, and with everything on (virtual key, Redis limits, spend to a real PostgreSQL). Servers
- * under test run on core 0; nginx and wrk on core 1. The order rotates each round and medians are reported.
+ * Switchyard against the floor (a bare fastify+undici pass-through) and against Portkey's gateway and the
+ * LiteLLM proxy, all in front of the same nginx upstream. Servers under test run on core 0; nginx and every
+ * load generator on core 1. Orders rotate each round and medians are reported. Results go to the console
+ * and to README.md beside this file (between its markers) with a chart.
  */
-const serverCore = 0;
-const loadCore = 1;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
-const masterKey = 'sk-bench-master-key';
+const rateSeconds = Number(process.env.BENCH_RATE_SECONDS ?? 2 * seconds);
+const streams = Number(process.env.BENCH_STREAMS ?? 1000);
+const latencyRounds = Math.min(3, rounds);
+const rates = [100, 1000] as const;
+const selected = parseContenders(process.env.BENCH_CONTENDERS);
+const writeReadme = process.env.BENCH_WRITE !== '0';
 
-interface Contender {
-  readonly name: string;
-  readonly url: string;
-  readonly headers: Record<string, string>;
-  readonly process?: ChildProcess;
+function parseContenders(value: string | undefined): ContenderId[] {
+  if (value === undefined || value.trim() === '') return [...contenderIds];
+  const names = value.split(',').map((name) => name.trim());
+  for (const name of names)
+    if (!(contenderIds as readonly string[]).includes(name))
+      throw new Error(`BENCH_CONTENDERS: unknown ${name}; choose from ${contenderIds.join(', ')}`);
+  // The upstream itself is always measured: every "added" number is against it.
+  return contenderIds.filter((id) => id === 'direct' || names.includes(id));
 }
 
 function requireTools(): void {
@@ -37,268 +68,141 @@ function requireTools(): void {
   }
 }
 
-async function startNode(
-  name: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-  port: number,
-): Promise<ChildProcess> {
-  const child = spawnPinned(serverCore, process.execPath, args, env);
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
-  await waitForHttp(`http://127.0.0.1:${port}/`);
-  return child;
+/** A tool's version from what it prints (nginx -v and wrk -v print on stderr; wrk exits 1). */
+function toolVersion(args: readonly string[], pattern: RegExp): string {
+  const { stdout, stderr } = spawnSync(args[0] ?? '', args.slice(1), { encoding: 'utf8' });
+  return pattern.exec(`${stdout}${stderr}`)?.[1] ?? '?';
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? NaN)
-    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+function context(): RunContext {
+  const cores = cpus();
+  return {
+    machine: `${cores[0]?.model.trim() ?? 'unknown CPU'}, ${cores.length} cores, Linux ${release()}, node ${process.version}; servers pinned to core ${serverCore}, nginx and load generators to core ${loadCore}`,
+    settings: `${rounds} round${rounds === 1 ? '' : 's'} x ${seconds} s at 32 connections (saturation, CPU from /proc), ${latencyRounds} x ${seconds} s at 1 connection, ${rates.join(' and ')} rps for ${rateSeconds} s each, streams one at a time for ${seconds} s, then ${streams} at once (opened in waves of 100 every 20 ms); medians over rounds. "everything on": virtual key (cached), Redis rate limits (rpm, tpm), metrics, access log, spend to PostgreSQL`,
+    versions: `Portkey gateway ${portkeyVersion} (with @hono/node-server ${honoNodeServer}), LiteLLM ${liteLLMVersion} (Python ${toolVersion(['python3', '--version'], /Python (\S+)/)}), vegeta ${vegetaVersion}, wrk ${toolVersion(['wrk', '-v'], /wrk (\S+)/)}, nginx ${toolVersion(['nginx', '-v'], /nginx\/(\S+)/)}`,
+    date: new Date().toISOString().slice(0, 10),
+    command: [
+      ...Object.entries(process.env)
+        .filter(([name]) => name.startsWith('BENCH_') && name !== 'BENCH_WRITE')
+        .map(([name, value]) => `${name}=${value ?? ''}`),
+      'npm run bench',
+    ].join(' '),
+  };
 }
 
-async function saturate(contender: Contender): Promise<{ cpuPerRequestUs: number; load: LoadResult }> {
-  const pid = contender.process?.pid;
-  const before = pid === undefined ? 0 : cpuMs(pid);
-  const load = await runWrk({
-    url: contender.url,
-    core: loadCore,
-    connections: 32,
-    seconds,
-    headers: contender.headers,
-  });
-  const after = pid === undefined ? 0 : cpuMs(pid);
-  if (load.non2xx > 0) throw new Error(`${contender.name}: ${load.non2xx} responses were not 2xx`);
-  return { cpuPerRequestUs: ((after - before) * 1000) / load.requests, load };
-}
-
-const format = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-
-/** Writes a gateway config in front of the upstream; `extra` adds sections (database, Redis). */
-function writeConfig(dir: string, name: string, upstreamUrl: string, extra: string): string {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    `model_list:
-  - model_name: gpt-4o-mini
-    litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstreamUrl}/v1, api_key: sk-upstream }
-${extra}`,
-  );
-  return file;
-}
-
-async function startGateway(
-  name: string,
-  configFile: string,
-): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const child = await startNode(
-    name,
-    [
-      join(import.meta.dirname, '../../gateway/cli.ts'),
-      'serve',
-      '--config',
-      configFile,
-      '--port',
-      String(port),
-    ],
-    { LOG_LEVEL: 'info', NODE_ENV: 'production', HOST: '127.0.0.1' },
-    port,
-  );
-  await waitForReady(`http://127.0.0.1:${port}/health/readiness`);
-  return { port, child };
-}
-
-async function waitForReady(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await fetch(url).catch(() => undefined))?.ok === true) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+/** Starts one contender and checks it passes the upstream's answers on; Switchyard's own failures are fatal. */
+async function start(
+  id: ContenderId,
+  upstreamUrl: string,
+  services: () => Promise<SharedServices>,
+  dir: string,
+): Promise<Contender | Unavailable> {
+  const launch = async (): Promise<Contender> => {
+    if (id === 'direct')
+      return {
+        id,
+        name: 'upstream directly (nginx)',
+        targets: targetsByPath(upstreamUrl),
+        // nginx is the shared upstream: it stops last, with the rest of the run.
+        stop: () => Promise.resolve(),
+      };
+    if (id === 'passthrough') return startPassthrough(upstreamUrl);
+    if (id === 'portkey') return startPortkey(upstreamUrl, dir);
+    if (id === 'litellm') return startLiteLLM(upstreamUrl, dir);
+    if (isSwitchyardVariant(id)) return startSwitchyard(id, upstreamUrl, await services(), dir);
+    throw new Error(`no contender ${id as string}`);
+  };
+  const external = id === 'portkey' || id === 'litellm';
+  const name = id === 'portkey' ? `portkey gateway ${portkeyVersion}` : `litellm proxy ${liteLLMVersion}`;
+  try {
+    const contender = await launch();
+    try {
+      await verify(contender);
+    } catch (error) {
+      await contender.stop();
+      throw new Error(
+        `${contender.name} did not pass the upstream's answer on: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    console.log(`${contender.name}: up and verified`);
+    return contender;
+  } catch (error) {
+    if (!external) throw error;
+    const reason = (error as Error).message;
+    console.log(`${name}: unavailable: ${reason}`);
+    return { id, name, unavailable: reason };
   }
-  throw new Error(`${url} not ready after ${timeoutMs} ms`);
-}
-
-/** A virtual key with limits far above what the run sends, so every request is checked and admitted. */
-async function generateKey(port: number): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/key/generate`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ key_alias: 'bench', rpm_limit: 100_000_000, tpm_limit: 2_000_000_000 }),
-  });
-  if (!response.ok) throw new Error(`key/generate: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { key: string }).key;
 }
 
 async function main(): Promise<void> {
   requireTools();
-  const upstream = await startNginxUpstream(loadCore);
-  const postgres = await startPostgresServer();
-  const redis = await startRedisServer();
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-  const database = (name: string) =>
-    `  master_key: ${masterKey}\n  database_url: ${postgres.url.replace(/\/postgres$/, `/${name}`)}\n`;
-  await createDatabases(postgres.url, ['bench_master', 'bench_local', 'bench_full']);
-  const masterConfig = writeConfig(
-    dir,
-    'master',
-    upstream.url,
-    `general_settings:\n${database('bench_master')}`,
-  );
-  const localConfig = writeConfig(
-    dir,
-    'local',
-    upstream.url,
-    `general_settings:\n${database('bench_local')}`,
-  );
-  const fullConfig = writeConfig(
-    dir,
-    'full',
-    upstream.url,
-    `general_settings:\n${database('bench_full')}router_settings: { redis_host: 127.0.0.1, redis_port: ${redis.port} }\n`,
-  );
-
-  const passthroughPort = await freePort();
-  const passthrough = await startNode(
-    'passthrough',
-    [join(import.meta.dirname, 'passthrough.ts'), String(passthroughPort), upstream.url],
-    {},
-    passthroughPort,
-  );
-  const master = await startGateway('gateway-master', masterConfig);
-  const local = await startGateway('gateway-local', localConfig);
-  const full = await startGateway('gateway-full', fullConfig);
-  const virtualKey = await generateKey(full.port);
-  const localKey = await generateKey(local.port);
-  const path = '/v1/chat/completions';
-  const direct: Contender = { name: 'upstream directly (nginx)', url: upstream.url + path, headers: {} };
-  const bare: Contender = {
-    name: 'fastify+undici pass-through',
-    url: `http://127.0.0.1:${passthroughPort}${path}`,
-    headers: {},
-    process: passthrough,
-  };
-  const switchyard: Contender = {
-    name: 'switchyard, master key',
-    url: `http://127.0.0.1:${master.port}${path}`,
-    headers: { Authorization: `Bearer ${masterKey}` },
-    process: master.child,
-  };
-  const everything: Contender = {
-    name: 'switchyard, everything on',
-    url: `http://127.0.0.1:${full.port}${path}`,
-    headers: { Authorization: `Bearer ${virtualKey}` },
-    process: full.child,
-  };
-  const withoutRedis: Contender = {
-    name: 'switchyard, virtual key, no Redis',
-    url: `http://127.0.0.1:${local.port}${path}`,
-    headers: { Authorization: `Bearer ${localKey}` },
-    process: local.child,
-  };
-  const gateways = [bare, switchyard, withoutRedis, everything];
-
+  const cleanups: (() => Promise<void>)[] = [];
+  const entries: (Contender | Unavailable)[] = [];
   try {
-    console.log(
-      `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, node ${process.version}; servers pinned to core ${serverCore}, nginx and wrk to core ${loadCore}`,
+    const upstream = await startNginxUpstream(loadCore);
+    cleanups.push(() => upstream.close());
+    let shared: SharedServices | undefined;
+    const services = async (): Promise<SharedServices> => {
+      if (shared !== undefined) return shared;
+      const postgres = await startPostgresServer();
+      cleanups.push(() => postgres.destroy());
+      const redis = selected.includes('full') ? await startRedisServer() : undefined;
+      if (redis !== undefined) cleanups.push(() => redis.destroy());
+      shared = { postgresUrl: postgres.url, ...(redis === undefined ? {} : { redisPort: redis.port }) };
+      return shared;
+    };
+    for (const id of selected) {
+      const entry = await start(id, upstream.url, services, dir);
+      entries.push(entry);
+      if (isAvailable(entry)) cleanups.push(() => entry.stop());
+    }
+    const vegeta = await installVegeta().catch((error: unknown) => error as Error);
+
+    const contenders = entries.filter(isAvailable);
+    const rows = new Map<string, Row>(
+      entries.map((entry) => [
+        entry.id,
+        {
+          id: entry.id,
+          name: entry.name,
+          rates: new Map(),
+          ...('unavailable' in entry ? { unavailable: entry.unavailable } : {}),
+        },
+      ]),
     );
-    console.log(
-      `rounds: ${rounds} x ${seconds}s at 32 connections (saturation), 3 x ${seconds}s at 1 connection (latency); medians`,
-    );
-    console.log(
-      '"everything on": virtual key (cached), Redis rate limits (rpm, tpm), metrics, access log, spend to PostgreSQL\n',
-    );
-    for (const contender of gateways)
-      await runWrk({
-        url: contender.url,
-        core: loadCore,
-        connections: 32,
-        seconds: 3,
-        headers: contender.headers,
+    const phase: Phase = { contenders, rows };
+    const info = context();
+    console.log(`\nmachine: ${info.machine}\nsettings: ${info.settings}\n`);
+    const step = async (what: string, run: () => Promise<void>) => {
+      const began = Date.now();
+      await run();
+      console.log(`${what}: ${((Date.now() - began) / 1000).toFixed(0)} s`);
+    };
+    await step('warm-up', () => warmUp(phase, Math.min(3, seconds)));
+    await step('concurrency 1', () => concurrencyOne(phase, latencyRounds, seconds));
+    await step('saturation', () => saturation(phase, rounds, seconds));
+    await step('fixed rates', () => fixedRates(phase, vegeta, rates, rateSeconds));
+    await step('stream first token', () => streamFirstToken(phase, seconds));
+    await step(`${streams} streams`, () => manyStreams(phase, streams));
+    peakMemory(phase);
+
+    const ordered = selected.flatMap((id) => rows.get(id) ?? []);
+    const markdown = resultsMarkdown(ordered, info, { rates, streams });
+    console.log(`\n${markdown}\n`);
+    if (writeReadme) {
+      await writeResults(import.meta.dirname, markdown, ordered);
+      console.log('results written to e2e/bench/README.md and e2e/bench/cpu-per-request.svg');
+    }
+  } finally {
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: unknown) => {
+        console.error(error);
       });
-
-    const latency = new Map<string, { p50: number[]; p99: number[] }>();
-    for (let round = 0; round < 3; round++) {
-      for (const contender of [direct, ...gateways]) {
-        const result = await runWrk({
-          url: contender.url,
-          core: loadCore,
-          connections: 1,
-          seconds,
-          headers: contender.headers,
-        });
-        const entry = latency.get(contender.name) ?? { p50: [], p99: [] };
-        entry.p50.push(result.p50);
-        entry.p99.push(result.p99);
-        latency.set(contender.name, entry);
-      }
-    }
-
-    const saturation = new Map<string, { cpu: number[]; rps: number[] }>();
-    for (let round = 0; round < rounds; round++) {
-      // Each round in another order, so no contender always runs first or last.
-      const shift = round % gateways.length;
-      const order = [...gateways.slice(shift), ...gateways.slice(0, shift)];
-      for (const contender of order) {
-        const { cpuPerRequestUs, load } = await saturate(contender);
-        const entry = saturation.get(contender.name) ?? { cpu: [], rps: [] };
-        entry.cpu.push(cpuPerRequestUs);
-        entry.rps.push(load.requestsPerSecond);
-        saturation.set(contender.name, entry);
-      }
-    }
-    const directRps = (
-      await runWrk({ url: direct.url, core: loadCore, connections: 32, seconds, headers: {} })
-    ).requestsPerSecond;
-
-    const directP50 = median(latency.get(direct.name)?.p50 ?? []);
-    console.log(`${'contender'.padEnd(36)} CPU/req (us)   req/s    p50 (ms)  p99 (ms)  added p50 (ms)`);
-    for (const contender of [direct, ...gateways]) {
-      const lat = latency.get(contender.name);
-      const sat = saturation.get(contender.name);
-      const p50 = median(lat?.p50 ?? []);
-      console.log(
-        [
-          contender.name.padEnd(36),
-          format(median(sat?.cpu ?? [NaN]), 1).padStart(12),
-          format(sat === undefined ? directRps : median(sat.rps), 0).padStart(9),
-          format(p50, 3).padStart(10),
-          format(median(lat?.p99 ?? []), 3).padStart(9),
-          format(p50 - directP50, 3).padStart(15),
-        ].join(' '),
-      );
-    }
-    const cpuOf = (contender: Contender) => median(saturation.get(contender.name)?.cpu ?? []);
-    const p50Of = (contender: Contender) => median(latency.get(contender.name)?.p50 ?? []);
-    console.log('');
-    for (const [contender, cpuAim, p50Aim] of [
-      [switchyard, 1.15, 0.15],
-      [everything, 1.25, 0.4],
-    ] as const) {
-      console.log(
-        `${contender.name} vs pass-through: CPU per request x${format(cpuOf(contender) / cpuOf(bare))} (aim <= ${cpuAim}), p50 ${format(p50Of(contender) - p50Of(bare), 3)} ms (aim <= ${p50Aim})`,
-      );
-    }
-    console.log(
-      `Redis limits on vs off (same virtual key checks): CPU per request x${format(cpuOf(everything) / cpuOf(withoutRedis))} (aim <= 1.12)`,
-    );
-  } finally {
-    await stop(full.child);
-    await stop(local.child);
-    await stop(master.child);
-    await stop(passthrough);
-    await upstream.close();
-    await redis.destroy();
-    await postgres.destroy();
-  }
-}
-
-async function createDatabases(url: string, names: readonly string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const name of names) await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

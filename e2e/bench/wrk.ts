@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -10,26 +10,19 @@ export interface LoadResult {
   readonly requests: number;
   readonly requestsPerSecond: number;
   readonly non2xx: number;
+  /** Connect, read, write errors and timeouts. */
+  readonly socketErrors: number;
   /** Latency percentiles in milliseconds. */
   readonly p50: number;
   readonly p99: number;
 }
 
-export const chatBody = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [
-    { role: 'system', content: 'You are a helpful assistant.' },
-    { role: 'user', content: 'Say hello in one short sentence.' },
-  ],
-  max_tokens: 32,
-});
-
-function scriptFor(headers: Record<string, string>): string {
+function scriptFor(body: string, headers: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-wrk-'));
   const file = join(dir, 'post.lua');
   const lines = [
     'wrk.method = "POST"',
-    `wrk.body = ${JSON.stringify(chatBody)}`,
+    `wrk.body = ${JSON.stringify(body)}`,
     'wrk.headers["Content-Type"] = "application/json"',
     ...Object.entries(headers).map(
       ([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`,
@@ -45,22 +38,27 @@ export async function runWrk(options: {
   core: number;
   connections: number;
   seconds: number;
+  body: string;
   headers?: Record<string, string>;
 }): Promise<LoadResult> {
-  const script = scriptFor(options.headers ?? {});
-  const { stdout } = await run('taskset', [
-    '-c',
-    String(options.core),
-    'wrk',
-    '-t1',
-    `-c${options.connections}`,
-    `-d${options.seconds}s`,
-    '--latency',
-    '-s',
-    script,
-    options.url,
-  ]);
-  return parseWrk(stdout);
+  const script = scriptFor(options.body, options.headers ?? {});
+  try {
+    const { stdout } = await run('taskset', [
+      '-c',
+      String(options.core),
+      'wrk',
+      '-t1',
+      `-c${options.connections}`,
+      `-d${options.seconds}s`,
+      '--latency',
+      '-s',
+      script,
+      options.url,
+    ]);
+    return parseWrk(stdout);
+  } finally {
+    rmSync(dirname(script), { recursive: true, force: true });
+  }
 }
 
 export function parseWrk(output: string): LoadResult {
@@ -69,6 +67,9 @@ export function parseWrk(output: string): LoadResult {
     requests: number(/(\d+) requests in/),
     requestsPerSecond: number(/Requests\/sec:\s+([\d.]+)/),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
+    socketErrors: (/Socket errors: (.*)/.exec(output)?.[1] ?? '')
+      .split(',')
+      .reduce((sum, part) => sum + Number(/\d+/.exec(part)?.[0] ?? 0), 0),
     p50: percentile(output, '50%'),
     p99: percentile(output, '99%'),
   };
