@@ -1,7 +1,7 @@
 // operator/kube against a real kube-apiserver: server-side apply that writes nothing when nothing
 // changed, status apply on a CRD's status subresource, a supervised informer across an apiserver
 // restart and past client-node's old 30 s watch abort, and Lease leader election with hand-over.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type Cluster } from '@kubernetes/client-node';
 import type { KubernetesObject, V1ManagedFieldsEntry } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../cluster/control-plane.ts';
@@ -401,6 +401,77 @@ describe('operator/kube against a real apiserver', () => {
     expect(resyncing.connects).toBe(1);
     // Listed as plain JSON, like watch events: timestamps are strings, not Date objects.
     expect(typeof one.get('here', NS)?.metadata?.creationTimestamp).toBe('string');
+  });
+
+  it('is not synced until every namespace it watches has listed (one missing RoleBinding)', async () => {
+    // An identity that may read ConfigMaps in NS only: the list in OTHER_NS is refused (403) until granted.
+    const sa = 'informer-reader';
+    await cluster().kubectl(['create', 'serviceaccount', sa, '-n', NS]);
+    for (const namespace of [NS, OTHER_NS])
+      await cluster().kubectl([
+        'create',
+        'role',
+        'read-cm',
+        '-n',
+        namespace,
+        '--verb=get,list,watch',
+        '--resource=configmaps',
+      ]);
+    await cluster().kubectl([
+      'create',
+      'rolebinding',
+      'read-cm',
+      '-n',
+      NS,
+      '--role=read-cm',
+      `--serviceaccount=${NS}:${sa}`,
+    ]);
+    const token = (await cluster().kubectl(['create', 'token', sa, '-n', NS, '--duration=10m'])).trim();
+    const limited = new KubeConfig();
+    limited.loadFromOptions({
+      clusters: [{ ...kubeConfig.getCurrentCluster(), name: 'e2e' } as Cluster],
+      users: [{ name: sa, token }],
+      contexts: [{ name: 'limited', cluster: 'e2e', user: sa }],
+      currentContext: 'limited',
+    });
+    const errors: unknown[] = [];
+    const partial = informer<ConfigMapJson>(builtInResources.configMap, {
+      kubeConfig: limited,
+      namespaces: [NS, OTHER_NS],
+      restartBackoff: { baseMs: 200, maxMs: 400 },
+      onError: (error) => errors.push(error),
+    });
+    let synced = false;
+    void partial.synced.then(() => (synced = true));
+    await partial.start();
+    await until('the refused list to be reported', () => (errors.length > 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(synced).toBe(false);
+    expect(partial.hasSynced).toBe(false);
+    // What it could list is served meanwhile; the operator just does not act on it yet.
+    expect(partial.get('here', NS)).toBeDefined();
+
+    await cluster().kubectl([
+      'create',
+      'rolebinding',
+      'read-cm',
+      '-n',
+      OTHER_NS,
+      '--role=read-cm',
+      `--serviceaccount=${NS}:${sa}`,
+    ]);
+    await partial.synced;
+    expect(partial.hasSynced).toBe(true);
+    expect(partial.get('elsewhere', OTHER_NS)?.data).toEqual({ a: '1' });
+  });
+
+  it('ignores namespaces for a cluster-scoped kind: one cluster-wide list and watch', async () => {
+    const namespaces = informer<CachedObject>(builtInResources.namespace, { namespaces: [NS, OTHER_NS] });
+    await namespaces.start();
+    await namespaces.synced;
+    const names = namespaces.list().map((each) => each.metadata?.name);
+    expect(names).toEqual(expect.arrayContaining([NS, OTHER_NS, 'default', 'kube-system']));
+    expect(namespaces.connects).toBe(1);
   });
 
   it('keeps one watch open past 60 s while events flow (client-node #3020, fixed by #3022)', async () => {
