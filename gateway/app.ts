@@ -22,6 +22,7 @@ import type { Random } from './router/random.ts';
 import type { BackoffSettings } from './router/retry-policy.ts';
 import { createSharedState, type SharedState, type SharedStateOptions } from './redis/shared-state.ts';
 import { Router } from './router/router.ts';
+import { clientErrorHandler, frameworkErrors, installJsonParser } from './routes/http-errors.ts';
 import { installErrorHandlers } from './routes/error-handler.ts';
 import type { HealthSources } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
@@ -151,6 +152,8 @@ export function buildGateway(options: AppOptions): Gateway {
     // One access-log line per request, written by the request observer, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyRequestLogger,
+    frameworkErrors,
+    clientErrorHandler,
     bodyLimit: Math.ceil((config.generalSettings.max_request_size_mb ?? defaultBodyLimitMb) * 1024 * 1024),
     requestIdHeader: false,
     genReqId: (request) => {
@@ -209,6 +212,7 @@ export function buildGateway(options: AppOptions): Gateway {
 
   closeUnusedConnectionsOnClose(app);
   installErrorHandlers(app);
+  installJsonParser(app);
   openAIRoutes(app, { router: () => router, authenticator: () => authenticator });
   messagesRoutes(app, { router: () => router, authenticator: () => authenticator });
   modelRoutes(app, { router: () => router, authenticator: () => authenticator });

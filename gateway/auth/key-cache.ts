@@ -20,6 +20,8 @@ export interface KeyCacheOptions {
   readonly ttlMs?: number;
   /** How long "no such key" is remembered, so a flood of bad keys does not reach the database (default 2 s). */
   readonly negativeTtlMs?: number;
+  /** How long past its TTL a key is still served while the database cannot be read (default 1 h). */
+  readonly maxStaleMs?: number;
   readonly maxEntries?: number;
   /** Spend this pod recorded for a key and has not written yet (the spend buffer's). */
   readonly unflushedSpend: (hash: string) => number;
@@ -38,6 +40,7 @@ export class KeyCache {
   readonly #loading = new Map<string, Promise<VirtualKeyPolicy | null>>();
   readonly #ttlMs: number;
   readonly #negativeTtlMs: number;
+  readonly #maxStaleMs: number;
   readonly #maxEntries: number;
   readonly #unflushedSpend: (hash: string) => number;
   readonly #invalidation: KeyCacheInvalidation;
@@ -47,6 +50,7 @@ export class KeyCache {
     this.#store = store;
     this.#ttlMs = options.ttlMs ?? 10_000;
     this.#negativeTtlMs = options.negativeTtlMs ?? 2_000;
+    this.#maxStaleMs = options.maxStaleMs ?? 3_600_000;
     this.#maxEntries = options.maxEntries ?? 100_000;
     this.#unflushedSpend = options.unflushedSpend;
     this.#invalidation = options.invalidation ?? localInvalidation;
@@ -72,11 +76,17 @@ export class KeyCache {
   /** The cached policy (null: known not to exist), or undefined when it must be read. */
   peek(hash: string, now: number): VirtualKeyPolicy | null | undefined {
     const entry = this.#entries.get(hash);
-    if (entry === undefined) return undefined;
-    if (now >= entry.expiresAt) {
-      this.#entries.delete(hash);
-      return undefined;
-    }
+    if (entry === undefined || now >= entry.expiresAt) return undefined;
+    return entry.policy;
+  }
+
+  /**
+   * The last policy read for a key whose TTL has passed, while the database cannot be read again: a database
+   * outage does not log out every key this pod has served. A key that did not exist is not served stale.
+   */
+  stale(hash: string, now: number): VirtualKeyPolicy | undefined {
+    const entry = this.#entries.get(hash);
+    if (entry?.policy == null || now >= entry.expiresAt + this.#maxStaleMs) return undefined;
     return entry.policy;
   }
 
@@ -118,6 +128,7 @@ export class KeyCache {
   }
 
   #put(hash: string, policy: VirtualKeyPolicy | null, now: number): void {
+    this.#entries.delete(hash); // re-inserted last: the oldest-read entry goes first when full
     if (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);

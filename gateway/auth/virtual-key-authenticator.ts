@@ -28,6 +28,8 @@ export function virtualKeyAuthenticator(options: VirtualKeyAuthenticatorOptions)
   const { masterKeys, cache } = options;
   let nextProbeAt = 0;
   const unavailable = (hash: string, now: number): Principal => {
+    const stale = cache.stale(hash, now);
+    if (stale !== undefined) return principalOf(stale, now);
     if (options.allowOnUnavailable) return virtualPrincipal(VirtualKeyPolicy.unverified(hash, now));
     throw new GatewayError(
       'database_unavailable',

@@ -1,0 +1,88 @@
+import type { Socket } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../errors.ts';
+
+/** Deeper than any real request (JSON schemas of tools included); deeper bodies overflow the stack downstream. */
+export const maxBodyDepth = 100;
+
+/**
+ * The JSON body parser: fastify's own (prototype-poisoning checks included), then a bound on nesting, so a
+ * hostile body is a 400 here instead of a stack overflow while it is forwarded (which would read as the
+ * upstream failing and cool the deployment down for everyone).
+ */
+export function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    void parse(request, body as string, (error, value) => {
+      if (error !== null) {
+        done(error, undefined);
+      } else if (nestedDeeperThan(value, maxBodyDepth)) {
+        done(new GatewayError('invalid_request', `request body nests deeper than ${maxBodyDepth} levels`));
+      } else {
+        done(null, value);
+      }
+    });
+  });
+}
+
+/** Whether objects and arrays in `value` nest more than `max` levels; iterative, so any depth is safe to ask. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: unknown[] = [value];
+  const depths: number[] = [1];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    const depth = depths.pop() ?? 0;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(current) ? (current as unknown[]) : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) {
+        pending.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
+/** A URL fastify cannot route (bad percent-encoding): answered in OpenAI's shape like every other error. */
+export function frameworkErrors(_error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+  const error = new GatewayError('invalid_request', 'the request URL is malformed');
+  void reply.code(error.status).send(error.toBody());
+}
+
+const statusLines: Readonly<Record<number, string>> = {
+  400: '400 Bad Request',
+  408: '408 Request Timeout',
+  413: '413 Payload Too Large',
+  431: '431 Request Header Fields Too Large',
+};
+
+/**
+ * Malformed HTTP (a bad request line, conflicting lengths, a bad chunk, headers over the limit) never reaches
+ * fastify: Node's parser fails on the socket. The answer is written raw, with an OpenAI-shaped body, then the
+ * connection is closed, since what follows on it cannot be trusted.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 431
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 408
+        : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+          ? 413
+          : 400;
+  const message =
+    status === 431
+      ? 'request headers are larger than the gateway accepts'
+      : status === 408
+        ? 'the request was not received in time'
+        : 'the request is not valid HTTP';
+  const body = JSON.stringify(new GatewayError('invalid_request', message, { status }).toBody());
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${statusLines[status] ?? '400 Bad Request'}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  socket.destroy();
+}
