@@ -154,6 +154,8 @@ export function buildGateway(options: AppOptions): Gateway {
     childLoggerFactory: lazyRequestLogger,
     frameworkErrors,
     clientErrorHandler,
+    // Node answers a request without Host itself, with an empty 400: let it reach the gateway's error shape.
+    http: { requireHostHeader: false },
     bodyLimit: Math.ceil((config.generalSettings.max_request_size_mb ?? defaultBodyLimitMb) * 1024 * 1024),
     requestIdHeader: false,
     genReqId: (request) => {

@@ -77,6 +77,10 @@ model_list:
     );
     expect(conflicting).toMatch(/^HTTP\/1\.1 400 /);
     expectOpenAIError(bodyOf(conflicting));
+    const noHost = await rawExchange(gateway.url, 'GET /v1/models HTTP/1.1\r\nConnection: close\r\n\r\n');
+    // Without Host, Node itself would answer an empty 400; the gateway serves it like any request.
+    expect(noHost).toMatch(/^HTTP\/1\.1 200 /);
+    expect(bodyOf(noHost)).toMatchObject({ object: 'list' });
     const huge = await rawExchange(
       gateway.url,
       `GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,

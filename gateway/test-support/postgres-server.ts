@@ -82,7 +82,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     const running = child;
     child = undefined;
     // Already gone (exited, or killed by a signal): there is no exit left to wait for.
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+    if (running?.exitCode !== null || running.signalCode !== null) return;
     const exited = once(running, 'exit');
     running.kill('SIGINT'); // fast shutdown: open sessions are ended, data is kept
     await exited;
