@@ -71,6 +71,11 @@ describe.skipIf(!(redisServerAvailable() && realPostgres()))('use_redis_transact
       { DATABASE_URL: store.url ?? '' },
     );
     const url = `http://127.0.0.1:${port}`;
+    await eventually(
+      async () => (await fetch(`${url}/health/readiness`).catch(() => undefined))?.status === 200,
+      30_000,
+      `the gateway ready (${crashing.output()})`,
+    );
     let key: { key: string; token: string } | undefined;
     await eventually(
       async () => {
