@@ -61,21 +61,38 @@ export function keysForChild(child: KubeJson): string[] {
  * models' credentials and their keys' Secrets (for the hashes); models and keys report whether theirs exist.
  */
 export function keysForSecret(secret: KubeJson, members: Members): string[] {
-  const namespace = secret.metadata?.namespace ?? '';
-  const name = secret.metadata?.name ?? '';
-  const keys = new Set<string>(keysForChild(secret));
+  return keysForSecretIn(secret, secretReferences(members));
+}
+
+/** Secret name → the keys of the objects that read it: keysForSecret as an index, built once per world. */
+export type SecretReferences = ReadonlyMap<string, readonly string[]>;
+
+export function secretReferences(members: Members): SecretReferences {
+  const index = new Map<string, Set<string>>();
+  const add = (name: string, keys: readonly string[]) => {
+    let set = index.get(name);
+    if (set === undefined) index.set(name, (set = new Set()));
+    for (const key of keys) set.add(key);
+  };
   for (const gateway of members.gateways) {
-    if (envSecretRefs(gateway.spec).some((ref) => ref.name === name))
-      keys.add(gatewayKey(namespace, gateway.metadata.name));
+    const key = gatewayKey(gateway.metadata.namespace, gateway.metadata.name);
+    for (const ref of envSecretRefs(gateway.spec)) add(ref.name, [key]);
   }
   for (const model of members.models) {
-    if (credentialFiles(model).some((file) => file.ref.name === name))
-      for (const key of keysForModel(model)) keys.add(key);
+    for (const file of credentialFiles(model)) add(file.ref.name, keysForModel(model));
   }
   for (const virtualKey of members.virtualKeys) {
     const existing = virtualKey.spec.existingSecretRef;
-    const uses = existing !== undefined ? existing.name === name : consumerSecretName(virtualKey) === name;
-    if (uses) for (const key of keysForVirtualKey(virtualKey)) keys.add(key);
+    add(
+      existing !== undefined ? existing.name : consumerSecretName(virtualKey),
+      keysForVirtualKey(virtualKey),
+    );
   }
+  return new Map([...index].map(([name, keys]) => [name, [...keys]]));
+}
+
+export function keysForSecretIn(secret: KubeJson, references: SecretReferences): string[] {
+  const keys = new Set<string>(keysForChild(secret));
+  for (const key of references.get(secret.metadata?.name ?? '') ?? []) keys.add(key);
   return [...keys];
 }

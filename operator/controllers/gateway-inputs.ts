@@ -1,5 +1,6 @@
 import type { SecretKeyRef } from '../api/common.ts';
 import type { LLMGateway } from '../api/llm-gateway.ts';
+import type { ModelDeployment } from '../api/model-deployment.ts';
 import { isControlledBy } from '../kube/owner-references.ts';
 import type { ClusterCapabilities } from '../render/capabilities.ts';
 import { credentialFiles } from '../render/credentials.ts';
@@ -29,7 +30,7 @@ export interface GatewayInputDeps {
 export function gatewayRenderInput(deps: GatewayInputDeps, gateway: LLMGateway): GatewayRenderInput {
   const { caches, now } = deps;
   const { name, namespace, uid } = gateway.metadata;
-  const models = parsedOnly(caches.models.list(namespace), parseModel);
+  const { models, secrets } = gatewayModelInputs(caches, gateway);
   const virtualKeys = parsedOnly(caches.virtualKeys.list(namespace), parseVirtualKey).filter(
     (key) => key.spec.gatewayRef.name === name,
   );
@@ -37,12 +38,6 @@ export function gatewayRenderInput(deps: GatewayInputDeps, gateway: LLMGateway):
     const issued = issuedKey(key, caches.secrets, now);
     return issued === undefined ? [] : [issued];
   });
-  const refs = [
-    ...envSecretRefs(gateway.spec),
-    ...models
-      .filter((model) => model.spec.gatewayRef.name === name)
-      .flatMap((model) => credentialFiles(model).map((file) => file.ref)),
-  ];
   const desiredImage = gateway.spec.image ?? deps.defaultImage;
   const job = controlled(caches.jobs.get(migrationJobName(name, desiredImage), namespace), uid);
   const deployment = controlled(caches.deployments.get(childNames(name).deployment, namespace), uid);
@@ -53,7 +48,7 @@ export function gatewayRenderInput(deps: GatewayInputDeps, gateway: LLMGateway):
     gateway,
     models,
     keys,
-    secrets: secretStore(caches, namespace, refs),
+    secrets,
     capabilities: deps.capabilities,
     defaultImage: deps.defaultImage,
     migration: {
@@ -62,6 +57,25 @@ export function gatewayRenderInput(deps: GatewayInputDeps, gateway: LLMGateway):
       ...(currentImage !== undefined ? { currentImage } : {}),
     },
   };
+}
+
+/**
+ * What the gateway's config depends on: its namespace's ModelDeployments and the Secrets the gateway and
+ * its models reference. Enough for a ModelDeployment's status (render-gateway.ts modelProblems).
+ */
+export function gatewayModelInputs(
+  caches: Caches,
+  gateway: LLMGateway,
+): { readonly models: readonly ModelDeployment[]; readonly secrets: SecretStore } {
+  const { name, namespace } = gateway.metadata;
+  const models = parsedOnly(caches.models.list(namespace), parseModel);
+  const refs = [
+    ...envSecretRefs(gateway.spec),
+    ...models
+      .filter((model) => model.spec.gatewayRef.name === name)
+      .flatMap((model) => credentialFiles(model).map((file) => file.ref)),
+  ];
+  return { models, secrets: secretStore(caches, namespace, refs) };
 }
 
 /** Only the Secrets referenced: the render sees no more than it needs. */

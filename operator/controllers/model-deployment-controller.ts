@@ -1,10 +1,10 @@
 import { apiVersion } from '../api/group.ts';
 import { isNotFound } from '../kube/api-error.ts';
 import type { ProcessOutcome } from '../kube/work-queue.ts';
-import { renderGateway } from '../render/render-gateway.ts';
+import { modelProblems } from '../render/render-gateway.ts';
 import type { ControllerContext } from './context.ts';
 import { gatewayKey } from './event-mapping.ts';
-import { gatewayRenderInput } from './gateway-inputs.ts';
+import { gatewayModelInputs } from './gateway-inputs.ts';
 import { withKind } from './kube-json.ts';
 import { modelStatus } from './model-status.ts';
 import { parseGateway, parseModel } from './parse-resources.ts';
@@ -14,7 +14,8 @@ import { customResources } from './resources.ts';
 /**
  * One pass over a ModelDeployment: it has no children of its own (its gateway renders it into the
  * ConfigMap and the credentials Secret), so this reports what the gateway's render made of it, computed
- * from the same inputs the gateway reconcile uses, and sends the gateway to pick the change up.
+ * from the same inputs and the same builder the gateway reconcile uses, and sends the gateway to pick the
+ * change up.
  */
 export async function reconcileModel(
   ctx: ControllerContext,
@@ -51,20 +52,12 @@ export async function reconcileModel(
     const gatewayName = model.spec.gatewayRef.name;
     const gatewayJson = ctx.caches.gateways.get(gatewayName, namespace);
     const gateway = gatewayJson === undefined ? undefined : parseGateway(gatewayJson);
-    const problems =
-      gateway?.ok === true
-        ? renderGateway(
-            gatewayRenderInput(
-              {
-                caches: ctx.caches,
-                capabilities: ctx.capabilities(),
-                defaultImage: ctx.defaultImage,
-                now: ctx.now(),
-              },
-              gateway.value,
-            ),
-          ).problems
-        : undefined;
+    // Only the credentials part of the gateway's render speaks of its models: that is all rendered here.
+    let problems;
+    if (gateway?.ok === true) {
+      const { models, secrets } = gatewayModelInputs(ctx.caches, gateway.value);
+      problems = modelProblems(gateway.value, models, secrets);
+    }
     status = modelStatus({
       name,
       generation,

@@ -173,6 +173,7 @@ export class SupervisedInformer<T extends CachedObject> implements ObjectCache<T
     let unit: Unit;
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
       const result = await getJson<KubernetesListObject<KubernetesObject>>(kubeConfig, path, query);
+      for (const object of result.items) withoutManagedFields(object);
       unit.listSucceeded = true;
       return result;
     };
@@ -186,11 +187,12 @@ export class SupervisedInformer<T extends CachedObject> implements ObjectCache<T
       restartTimer: undefined,
     };
     if (namespace !== undefined) this.byNamespace.set(namespace, unit);
+    // The watch stores the object before it calls back: stripped here, it is stripped in the cache.
     informer.on('add', (object) => {
-      this.deliver('add', object as unknown as T);
+      this.deliver('add', withoutManagedFields(object) as unknown as T);
     });
     informer.on('update', (object) => {
-      this.deliver('update', object as unknown as T);
+      this.deliver('update', withoutManagedFields(object) as unknown as T);
     });
     informer.on('delete', (object) => {
       this.deliver('delete', object as unknown as T);
@@ -257,6 +259,15 @@ export class SupervisedInformer<T extends CachedObject> implements ObjectCache<T
       this.scheduleResync();
     }, this.resyncMs);
   }
+}
+
+/**
+ * Drops `metadata.managedFields` in place (as controller-runtime's caches do): no controller reads it, and
+ * it is often the largest part of an object (a field set per manager, status included).
+ */
+function withoutManagedFields(object: KubernetesObject): KubernetesObject {
+  if (object.metadata?.managedFields !== undefined) delete object.metadata.managedFields;
+  return object;
 }
 
 /** A handler's bug must not stop the informer's callbacks (they run inside its watch loop). */

@@ -32,14 +32,14 @@ export interface WorkQueueOptions<K> {
   readonly concurrency?: number;
   /** Per-key retry delay after failures. Default 200 ms doubling to 5 min. */
   readonly backoff?: BackoffOptions;
-  /** Global limit on how fast keys are taken, or false for none. Default 50/s, burst 300. */
+  /** Global limit on how fast keys are taken, or false for none. Default 200/s, burst 1000. */
   readonly rateLimit?: TokenBucketOptions | false;
   readonly clock?: Clock;
   readonly observer?: WorkQueueObserver<K>;
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 200, maxMs: 5 * 60_000 };
-export const DEFAULT_RATE_LIMIT: TokenBucketOptions = { perSecond: 50, burst: 300 };
+export const DEFAULT_RATE_LIMIT: TokenBucketOptions = { perSecond: 200, burst: 1000 };
 
 interface Delayed {
   readonly at: number;
@@ -59,8 +59,10 @@ export class WorkQueue<K = string> {
   private readonly bucket: TokenBucket | undefined;
   private readonly clock: Clock;
   private readonly observer: WorkQueueObserver<K>;
-  // A Set keeps insertion order: FIFO with de-duplication for free.
+  // A Set keeps insertion order: FIFO with de-duplication for free. Urgent keys go first.
   private readonly ready = new Set<K>();
+  private readonly urgent = new Set<K>();
+  private readonly urgentAfterProcessing = new Set<K>();
   private readonly processing = new Map<K, Promise<void>>();
   private readonly readdAfterProcessing = new Set<K>();
   private readonly delayed = new Map<K, Delayed>();
@@ -82,15 +84,24 @@ export class WorkQueue<K = string> {
     this.observer = options.observer ?? {};
   }
 
-  /** Queues `key` to be processed as soon as a worker and a token are free. */
-  add(key: K): void {
+  /**
+   * Queues `key` to be processed as soon as a worker and a token are free. An urgent key goes ahead of
+   * the others (and an urgent add moves a queued key ahead): for news that someone waits on, such as
+   * another controller's progress, which must not wait behind a backlog of routine keys.
+   */
+  add(key: K, urgent = false): void {
     if (this.stopping) return;
     if (this.processing.has(key)) {
       this.readdAfterProcessing.add(key);
+      if (urgent) this.urgentAfterProcessing.add(key);
       return;
     }
-    if (this.ready.has(key)) return;
-    this.ready.add(key);
+    if (this.urgent.has(key)) return;
+    if (this.ready.has(key)) {
+      if (!urgent) return;
+      this.ready.delete(key);
+    }
+    (urgent ? this.urgent : this.ready).add(key);
     this.depthChanged();
     this.pump();
   }
@@ -131,7 +142,9 @@ export class WorkQueue<K = string> {
     for (const { timer } of this.delayed.values()) this.clock.clearTimeout(timer);
     this.delayed.clear();
     this.ready.clear();
+    this.urgent.clear();
     this.readdAfterProcessing.clear();
+    this.urgentAfterProcessing.clear();
     this.depthChanged();
     if (abortInFlight) this.abort.abort(new Error('work queue shut down'));
     await Promise.all(this.processing.values());
@@ -145,7 +158,7 @@ export class WorkQueue<K = string> {
   }
 
   get depth(): number {
-    return this.ready.size;
+    return this.ready.size + this.urgent.size;
   }
 
   get inFlight(): number {
@@ -168,7 +181,7 @@ export class WorkQueue<K = string> {
 
   private pump(): void {
     if (!this.started || this.stopping) return;
-    while (this.processing.size < this.concurrency && this.ready.size > 0) {
+    while (this.processing.size < this.concurrency && this.depth > 0) {
       if (this.bucket) {
         const waitMs = this.bucket.take(this.clock.now());
         if (waitMs > 0) {
@@ -176,8 +189,9 @@ export class WorkQueue<K = string> {
           return;
         }
       }
-      const key = this.ready.values().next().value as K;
-      this.ready.delete(key);
+      const lane = this.urgent.size > 0 ? this.urgent : this.ready;
+      const key = lane.values().next().value as K;
+      lane.delete(key);
       this.depthChanged();
       this.run(key);
     }
@@ -208,7 +222,7 @@ export class WorkQueue<K = string> {
         safely(() => this.observer.onRetry?.(key, failures, delayMs, error));
         this.addAfter(key, delayMs);
       }
-      if (this.readdAfterProcessing.delete(key)) this.add(key);
+      if (this.readdAfterProcessing.delete(key)) this.add(key, this.urgentAfterProcessing.delete(key));
       this.pump();
       if (this.isIdle()) this.notifyIdle();
     })();
@@ -221,11 +235,11 @@ export class WorkQueue<K = string> {
   }
 
   private depthChanged(): void {
-    safely(() => this.observer.onDepth?.(this.ready.size));
+    safely(() => this.observer.onDepth?.(this.depth));
   }
 
   private isIdle(): boolean {
-    return this.processing.size === 0 && (this.ready.size === 0 || this.stopping);
+    return this.processing.size === 0 && (this.depth === 0 || this.stopping);
   }
 
   private notifyIdle(): void {

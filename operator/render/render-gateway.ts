@@ -54,16 +54,32 @@ export interface GatewayRender {
   readonly problems: readonly Problem[];
 }
 
-export function renderGateway(input: GatewayRenderInput): GatewayRender {
-  const { gateway, capabilities } = input;
+/** The ModelDeployments whose gatewayRef names this gateway. */
+export function gatewayModels(gateway: LLMGateway, models: readonly ModelDeployment[]): ModelDeployment[] {
   const { name, namespace } = gateway.metadata;
-  const subject = `LLMGateway/${name}`;
-  const problems: Problem[] = [];
-  const members = input.models.filter(
+  return models.filter(
     (model) => model.metadata.namespace === namespace && model.spec.gatewayRef.name === name,
   );
+}
 
-  const credentials = credentialsSecret(gateway, members, input.secrets);
+/**
+ * The problems of the gateway's render that are about its ModelDeployments (a credential not found), which
+ * is all a ModelDeployment's status reports, without rendering the rest: renderGateway finds the same ones.
+ */
+export function modelProblems(
+  gateway: LLMGateway,
+  models: readonly ModelDeployment[],
+  secrets: SecretStore,
+): readonly Problem[] {
+  return credentialsSecret(gateway, gatewayModels(gateway, models), secrets).problems;
+}
+
+export function renderGateway(input: GatewayRenderInput): GatewayRender {
+  const { gateway, capabilities } = input;
+  const { name } = gateway.metadata;
+  const subject = `LLMGateway/${name}`;
+  const problems: Problem[] = [];
+  const credentials = credentialsSecret(gateway, gatewayModels(gateway, input.models), input.secrets);
   problems.push(...credentials.problems);
   const config = configMap(gateway, credentials.resolved);
   problems.push(...checkConfig(name, config.config));

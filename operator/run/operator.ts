@@ -117,8 +117,8 @@ export async function startOperator(
     },
     log,
   };
-  routeEvents(informers, (key) => {
-    queue.add(key);
+  routeEvents(informers, (key, urgent) => {
+    queue.add(key, urgent);
   });
 
   const servers: HttpEndpoint[] = [

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describeKubeError } from '../kube/api-error.ts';
+import { reuseConnections } from '../kube/reuse-connections.ts';
 import { createLogger } from './logger.ts';
 import { startOperator } from './operator.ts';
 import { parseRunOptions, runUsage, UsageError } from './options.ts';
@@ -20,6 +21,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const kubeConfig = new KubeConfig();
   // KUBECONFIG or ~/.kube/config on a workstation; the service account's token inside a pod.
   kubeConfig.loadFromDefault();
+  reuseConnections(kubeConfig);
   log.info(
     {
       identity: options.identity,
