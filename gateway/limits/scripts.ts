@@ -35,60 +35,70 @@ end
 `;
 
 /**
- * Checks every limit of one request (its key's and its deployment's) and, only when all pass, counts it in all:
- * one round trip, all or nothing. KEYS[i] is the base key of check i; ARGV = window, lease ttl, lease id, then
- * per check: kind (r requests, t tokens, p parallel, s spend: read only), limit (0: count only), amount. Returns
- * {1, window index, usage...} or {0, failed check, retry ms, usage}.
+ * Admits a batch of requests (those that arrived in one turn of the event loop) in one round trip. Each is
+ * checked against every limit it has (its key's and its deployment's) and, only when all pass, counted in all:
+ * all or nothing per request, in the order given. ARGV = window, lease ttl, then per request: lease id, number of
+ * checks n, and per check kind (r requests, t tokens, p parallel, s spend: read only), limit (0: count only),
+ * amount; KEYS are the checks' base keys, request after request. Returns per request {1, window index,
+ * usage...} or {0, failed check, retry ms, usage}.
  */
 export const admitScript = luaScript(
   'admit',
   `${slidingWindow}
 local window = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
-local lease = ARGV[3]
 local now = now_ms()
 local win = math.floor(now / window)
 local elapsed = now - win * window
-local n = #KEYS
-local usage = {}
-for i = 1, n do
-  local kind = ARGV[3 + (i - 1) * 3 + 1]
-  local limit = tonumber(ARGV[3 + (i - 1) * 3 + 2])
-  local amount = tonumber(ARGV[3 + (i - 1) * 3 + 3])
-  local base = KEYS[i]
-  if kind == 's' then
-    usage[i] = redis.call('GET', base) or '0'
-  elseif kind == 'p' then
-    redis.call('ZREMRANGEBYSCORE', base, '-inf', now)
-    local held = redis.call('ZCARD', base)
-    if limit > 0 and held >= limit then return {0, i, 1000, held} end
-    usage[i] = held + 1
-  else
-    local cur, prev, est = estimate(base, win, elapsed, window)
-    if limit > 0 and est + amount > limit then
-      return {0, i, wait_ms(cur, prev, elapsed, window, limit, amount), math.floor(est)}
+-- One request: its checks are KEYS[kb + i] and ARGV[ab + (i - 1) * 3 + 1 .. 3].
+local function admit(kb, ab, n, lease)
+  local usage = {}
+  for i = 1, n do
+    local kind = ARGV[ab + (i - 1) * 3 + 1]
+    local limit = tonumber(ARGV[ab + (i - 1) * 3 + 2])
+    local amount = tonumber(ARGV[ab + (i - 1) * 3 + 3])
+    local base = KEYS[kb + i]
+    if kind == 's' then
+      usage[i] = redis.call('GET', base) or '0'
+    elseif kind == 'p' then
+      redis.call('ZREMRANGEBYSCORE', base, '-inf', now)
+      local held = redis.call('ZCARD', base)
+      if limit > 0 and held >= limit then return {0, i, 1000, held} end
+      usage[i] = held + 1
+    else
+      local cur, prev, est = estimate(base, win, elapsed, window)
+      if limit > 0 and est + amount > limit then
+        return {0, i, wait_ms(cur, prev, elapsed, window, limit, amount), math.floor(est)}
+      end
+      usage[i] = math.floor(est + amount)
     end
-    usage[i] = math.floor(est + amount)
   end
-end
-for i = 1, n do
-  local kind = ARGV[3 + (i - 1) * 3 + 1]
-  local amount = tonumber(ARGV[3 + (i - 1) * 3 + 3])
-  local base = KEYS[i]
-  if kind == 's' then
-    -- read only
-  elseif kind == 'p' then
-    redis.call('ZADD', base, now + ttl, lease)
-    redis.call('PEXPIRE', base, ttl * 2)
-  else
-    local k = base .. ':' .. win
-    redis.call('INCRBY', k, amount)
-    redis.call('PEXPIRE', k, window * 2 + 1000)
+  for i = 1, n do
+    local kind = ARGV[ab + (i - 1) * 3 + 1]
+    local amount = tonumber(ARGV[ab + (i - 1) * 3 + 3])
+    local base = KEYS[kb + i]
+    if kind == 'p' then
+      redis.call('ZADD', base, now + ttl, lease)
+      redis.call('PEXPIRE', base, ttl * 2)
+    elseif kind ~= 's' then
+      local k = base .. ':' .. win
+      redis.call('INCRBY', k, amount)
+      redis.call('PEXPIRE', k, window * 2 + 1000)
+    end
   end
+  local reply = {1, win}
+  for i = 1, n do reply[i + 2] = usage[i] end
+  return reply
 end
-local reply = {1, win}
-for i = 1, n do reply[i + 2] = usage[i] end
-return reply
+local replies = {}
+local kb, ab = 0, 2
+while ab < #ARGV do
+  local n = tonumber(ARGV[ab + 2])
+  replies[#replies + 1] = admit(kb, ab + 2, n, ARGV[ab + 1])
+  kb = kb + n
+  ab = ab + 2 + n * 3
+end
+return replies
 `,
 );
 

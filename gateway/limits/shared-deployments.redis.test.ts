@@ -116,4 +116,55 @@ describe.skipIf(!redisServerAvailable())('deployment usage and leases shared thr
       await Promise.all([liveRedis.close(), otherRedis.close()]);
     }
   });
+  it('admits the requests of one event-loop turn in one script call, each all or nothing, in order', async () => {
+    const shared = new SharedRedis({
+      endpoint: { host: '127.0.0.1', port: redis.port, tls: false, db: 0 },
+      logger: pino({ level: 'silent' }),
+      role: 'redis',
+      commandTimeoutMs: 500,
+    });
+    shared.start();
+    while (!shared.available) await new Promise((resolve) => setTimeout(resolve, 10));
+    const limiter = new SharedLimiter({ redis: shared, housekeepingEveryMs: 60_000 });
+    try {
+      await awayFromWindowEdge();
+      const rpm = (hash: string, limit: number): LimitCheck => ({
+        kind: 'r',
+        key: keyCounter(hash, 'r'),
+        limit,
+        amount: 1,
+        scope: 'key',
+      });
+      const slot = (hash: string): LimitCheck => ({
+        kind: 'p',
+        key: keyCounter(hash, 'p'),
+        limit: 2,
+        amount: 1,
+        scope: 'key',
+      });
+      const callsBefore = shared.state().calls;
+      // 150 requests in one turn: more than one call holds (100 a call); a key limited to 60 admits 60.
+      const results = await Promise.all(
+        Array.from({ length: 150 }, (_, index) =>
+          limiter.admit(index % 2 === 0 ? [rpm('batch-a', 60)] : [rpm('batch-b', 1000), slot('batch-b')]),
+        ),
+      );
+      expect(shared.state().calls - callsBefore).toBe(2);
+      const even = results.filter((_, index) => index % 2 === 0);
+      const odd = results.filter((_, index) => index % 2 === 1);
+      expect(even.filter((result) => result.ok)).toHaveLength(60);
+      // In order: the first 60 of key a pass, the rest are refused with a wait.
+      expect(even.slice(0, 60).every((result) => result.ok)).toBe(true);
+      expect(even[60]).toMatchObject({ ok: false, failed: 0 });
+      // Key b: two parallel slots, so two pass and the rest are refused without counting their rpm.
+      expect(odd.filter((result) => result.ok)).toHaveLength(2);
+      expect(odd[1]).toMatchObject({ ok: true, usage: [2, 2] });
+      expect(odd[2]).toMatchObject({ ok: false, failed: 1 });
+      const after = await limiter.admit([rpm('batch-b', 1000)]);
+      expect(after).toMatchObject({ ok: true, usage: [3] });
+    } finally {
+      await limiter.close();
+      await shared.close();
+    }
+  });
 });

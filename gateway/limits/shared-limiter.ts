@@ -20,6 +20,13 @@ export interface SharedLimiterOptions {
 
 const podsKey = `${keyPrefix}pods`;
 const maxOpsPerCall = 300;
+const maxRequestsPerCall = 100;
+
+interface PendingAdmission {
+  readonly checks: readonly LimitCheck[];
+  readonly lease: string;
+  readonly resolve: (result: AdmitResult) => void;
+}
 
 /**
  * Rate limits shared by every pod through Redis: one script call admits a request against all its limits.
@@ -40,6 +47,7 @@ export class SharedLimiter {
   #leaseSequence = 0;
   #pods = 1;
   #localAdmissions = 0;
+  #admissions: PendingAdmission[] = [];
   #pendingKeys: string[] = [];
   #pendingArgs: (string | number)[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
@@ -78,23 +86,50 @@ export class SharedLimiter {
     return this.#pods;
   }
 
+  /**
+   * Admits one request against all its limits. Requests that arrive in the same turn of the event loop go to
+   * Redis together in one script call (at saturation several do), so the round trip's cost is shared.
+   */
   admit(checks: readonly LimitCheck[]): AdmitResult | Promise<AdmitResult> {
     if (!this.#redis.available) return this.#admitLocally(checks);
     const parallel = checks.some((check) => check.kind === 'p');
     const lease = parallel ? `${this.podId}:${++this.#leaseSequence}` : '';
+    return new Promise((resolve) => {
+      if (this.#admissions.push({ checks, lease, resolve }) === 1) setImmediate(this.#sendAdmissions);
+    });
+  }
+
+  readonly #sendAdmissions = (): void => {
+    const pending = this.#admissions;
+    this.#admissions = [];
+    for (let start = 0; start < pending.length; start += maxRequestsPerCall)
+      this.#sendBatch(pending.slice(start, start + maxRequestsPerCall));
+  };
+
+  #sendBatch(batch: readonly PendingAdmission[]): void {
     const keys: string[] = [];
-    const args: (string | number)[] = [windowMs, this.#leaseTtlMs, lease];
-    for (const check of checks) {
-      keys.push(check.key);
-      args.push(check.kind, check.limit, check.amount);
+    const args: (string | number)[] = [windowMs, this.#leaseTtlMs];
+    for (const { checks, lease } of batch) {
+      args.push(lease, checks.length);
+      for (const check of checks) {
+        keys.push(check.key);
+        args.push(check.kind, check.limit, check.amount);
+      }
     }
-    return this.#redis.eval(admitScript, keys, args).then(
-      (reply) => this.#admitted(reply as (number | string)[], checks, lease),
+    this.#redis.eval(admitScript, keys, args).then(
+      (replies) => {
+        for (const [index, { checks, lease, resolve }] of batch.entries()) {
+          const reply = (replies as (number | string)[][])[index];
+          resolve(reply === undefined ? this.#admitLocally(checks) : this.#admitted(reply, checks, lease));
+        }
+      },
       () => {
-        // It may still have run (a timeout): free the slot it may hold once Redis is back.
-        if (parallel)
-          for (const check of checks) if (check.kind === 'p') this.#queue('x', check.key, lease, 0);
-        return this.#admitLocally(checks);
+        for (const { checks, lease, resolve } of batch) {
+          // It may still have run (a timeout): free the slot it may hold once Redis is back.
+          if (lease !== '')
+            for (const check of checks) if (check.kind === 'p') this.#queue('x', check.key, lease, 0);
+          resolve(this.#admitLocally(checks));
+        }
       },
     );
   }
