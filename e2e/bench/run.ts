@@ -77,7 +77,7 @@ function toolVersion(args: readonly string[], pattern: RegExp): string {
 function context(): RunContext {
   const cores = cpus();
   return {
-    machine: `${cores[0]?.model.trim() ?? 'unknown CPU'}, ${cores.length} cores, Linux ${release()}, node ${process.version}; servers pinned to core ${serverCore}, nginx and load generators to core ${loadCore}`,
+    machine: `${cores[0]?.model.trim() ?? 'unknown CPU'}, ${cores.length} cores, Linux ${release()}, node ${process.version}; servers pinned to core ${serverCore}; nginx, PostgreSQL, Redis and load generators to core ${loadCore}`,
     settings: `${rounds} round${rounds === 1 ? '' : 's'} x ${seconds} s at 32 connections (saturation, CPU from /proc), ${latencyRounds} x ${seconds} s at 1 connection, ${rates.join(' and ')} rps for ${rateSeconds} s each, streams one at a time for ${seconds} s, then ${streams} at once (opened in waves of 100 every 20 ms); medians over rounds. "everything on": virtual key (cached), Redis rate limits (rpm, tpm), metrics, access log, spend to PostgreSQL`,
     versions: `Portkey gateway ${portkeyVersion} (with @hono/node-server ${honoNodeServer}), LiteLLM ${liteLLMVersion} (Python ${toolVersion(['python3', '--version'], /Python (\S+)/)}), vegeta ${vegetaVersion}, wrk ${toolVersion(['wrk', '-v'], /wrk (\S+)/)}, nginx ${toolVersion(['nginx', '-v'], /nginx\/(\S+)/)}`,
     date: new Date().toISOString().slice(0, 10),
@@ -139,6 +139,9 @@ async function start(
 
 async function main(): Promise<void> {
   requireTools();
+  // PostgreSQL and Redis are the gateways' dependencies, not the server under test: they start from here and
+  // inherit this process's core (the load generators' and nginx's), so the server's core runs the server only.
+  execFileSync('taskset', ['-a', '-p', '-c', String(loadCore), String(process.pid)], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const cleanups: (() => Promise<void>)[] = [];
   const entries: (Contender | Unavailable)[] = [];

@@ -284,8 +284,11 @@ function clientOptions(endpoint: RedisEndpoint, commandTimeoutMs: number) {
     maxRetriesPerRequest: 0,
     ...(commandTimeoutMs > 0 ? { commandTimeout: commandTimeoutMs } : {}),
     connectTimeout: 2000,
-    // Commands issued in the same tick go out in one write.
+    // Commands issued in the same tick go out in one write. Scripts are batched by their callers already
+    // (admissions per event-loop turn, settlements every few ms); auto-pipelining them as well only adds a
+    // turn of the event loop to each (about 75 µs a call when the gateway is not busy).
     enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: ['evalsha', 'eval'],
     // Reconnect soon after an outage ends; the breaker keeps requests off it meanwhile.
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
     connectionName: 'switchyard-gateway',
