@@ -162,6 +162,23 @@ describe.skipIf(!redisServerAvailable())('deployment usage and leases shared thr
       expect(odd[2]).toMatchObject({ ok: false, failed: 1 });
       const after = await limiter.admit([rpm('batch-b', 1000)]);
       expect(after).toMatchObject({ ok: true, usage: [3] });
+
+      // Settlements of one counter add up into one operation: 400 token adjustments (more than one call holds
+      // unmerged), one call, all counted.
+      const tpm: LimitCheck = {
+        kind: 't',
+        key: keyCounter('batch-c', 't'),
+        limit: 0,
+        amount: 10,
+        scope: 'key',
+      };
+      const reserved = await limiter.admit([tpm]);
+      if (!reserved.ok) throw new Error('not admitted');
+      const settlesBefore = shared.state().calls;
+      for (let index = 0; index < 400; index++) limiter.adjust('redis', tpm.key, reserved.window, 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(shared.state().calls - settlesBefore).toBe(1);
+      expect(await limiter.admit([{ ...tpm, amount: 0 }])).toMatchObject({ ok: true, usage: [410] });
     } finally {
       await limiter.close();
       await shared.close();

@@ -22,6 +22,14 @@ const podsKey = `${keyPrefix}pods`;
 const maxOpsPerCall = 300;
 const maxRequestsPerCall = 100;
 
+/** One settlement (see settleScript): `d` tokens, `x` release, `e` extend, `f` spend. */
+interface SettleOp {
+  readonly op: 'd' | 'x' | 'e' | 'f';
+  readonly key: string;
+  a: string | number;
+  b: number;
+}
+
 interface PendingAdmission {
   readonly checks: readonly LimitCheck[];
   readonly lease: string;
@@ -48,8 +56,8 @@ export class SharedLimiter {
   #pods = 1;
   #localAdmissions = 0;
   #admissions: PendingAdmission[] = [];
-  #pendingKeys: string[] = [];
-  #pendingArgs: (string | number)[] = [];
+  /** Settlements waiting to go out together, merged by what they change (see #queue). */
+  readonly #pendingOps = new Map<string, SettleOp>();
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
 
@@ -189,10 +197,21 @@ export class SharedLimiter {
     if (cost > 0) this.#queue('f', key, cost, Math.round(ttlMs));
   }
 
-  #queue(op: 'd' | 'x' | 'e' | 'f', key: string, a: string | number, b: number): void {
-    if (this.#pendingKeys.length >= 50_000) return; // Redis away for long: leases expire by themselves.
-    this.#pendingKeys.push(key);
-    this.#pendingArgs.push(op, a, b);
+  /**
+   * Queues a settlement. Token adjustments of one counter window and spend of one counter add up, so each goes
+   * out once per flush however many requests made it; lease operations go one per lease.
+   */
+  #queue(op: SettleOp['op'], key: string, a: string | number, b: number): void {
+    const id = op === 'f' ? `f\u0000${key}` : `${op}\u0000${key}\u0000${a}`;
+    const pending = this.#pendingOps.get(id);
+    if (pending !== undefined) {
+      if (op === 'd') pending.b += b;
+      else if (op === 'f') pending.a = Number(pending.a) + Number(a);
+      else pending.b = b;
+    } else {
+      if (this.#pendingOps.size >= 50_000) return; // Redis away for long: leases expire by themselves.
+      this.#pendingOps.set(id, { op, key, a, b });
+    }
     this.#flushTimer ??= setTimeout(() => {
       this.#flushTimer = undefined;
       void this.#flush();
@@ -200,9 +219,7 @@ export class SharedLimiter {
   }
 
   async #flush(): Promise<void> {
-    const keys = this.#pendingKeys;
-    const args = this.#pendingArgs;
-    if (keys.length === 0) return;
+    if (this.#pendingOps.size === 0) return;
     if (!this.#redis.available) {
       // Keep them for when Redis is back (bounded by #queue); retry later.
       this.#flushTimer ??= setTimeout(() => {
@@ -211,13 +228,20 @@ export class SharedLimiter {
       }, 500);
       return;
     }
-    this.#pendingKeys = [];
-    this.#pendingArgs = [];
+    const ops = [...this.#pendingOps.values()].filter((pending) => pending.op !== 'd' || pending.b !== 0);
+    this.#pendingOps.clear();
     const calls: Promise<unknown>[] = [];
-    for (let start = 0; start < keys.length; start += maxOpsPerCall) {
-      const batchKeys = keys.slice(start, start + maxOpsPerCall);
-      const batchArgs = args.slice(start * 3, (start + maxOpsPerCall) * 3);
-      calls.push(this.#redis.eval(settleScript, batchKeys, batchArgs).catch(() => undefined));
+    for (let start = 0; start < ops.length; start += maxOpsPerCall) {
+      const batch = ops.slice(start, start + maxOpsPerCall);
+      calls.push(
+        this.#redis
+          .eval(
+            settleScript,
+            batch.map((pending) => pending.key),
+            batch.flatMap((pending) => [pending.op, pending.a, pending.b]),
+          )
+          .catch(() => undefined),
+      );
     }
     await Promise.all(calls);
   }
