@@ -20,7 +20,7 @@ import {
 } from './hostile-requests.ts';
 import { closedLoop, failureSummary, type LoadResult } from './load.ts';
 import { chat, openaiClient } from './openai-calls.ts';
-import { fuzz } from './fuzz-run.ts';
+import { fuzz, type FuzzResult } from './fuzz-run.ts';
 import { rawFraming } from './raw-framing.ts';
 import { requireRealServers } from './real-servers.ts';
 import { report } from './report.ts';
@@ -126,6 +126,19 @@ async function awaitServing(): Promise<void> {
   }
 }
 
+/** Reports a fuzz run and fails on its finding (the smallest request and the seed) or a dead gateway. */
+function expectNoFinding(label: string, result: FuzzResult): void {
+  report(label, {
+    requests: result.runs,
+    seed,
+    statuses: result.statuses,
+    alive: gateway.alive() ? 'yes' : 'NO',
+    violation: result.failure?.split('\n')[0] ?? 'none',
+  });
+  expect(result.failure, result.failure).toBeUndefined();
+  expect(gateway.alive()).toBe(true);
+}
+
 interface Family {
   readonly name: string;
   readonly arbitrary: (credentials: Credentials) => fc.Arbitrary<HostileRequest>;
@@ -159,15 +172,7 @@ describe('hostile input under load', () => {
           return { status: String(answer.status), violations: violationsOf(answer, secrets) };
         },
       });
-      report(`hostile-input ${family}`, {
-        requests: result.runs,
-        seed,
-        statuses: result.statuses,
-        alive: gateway.alive() ? 'yes' : 'NO',
-        violation: result.failure?.split('\n')[0] ?? 'none',
-      });
-      expect(result.failure, result.failure).toBeUndefined();
-      expect(gateway.alive()).toBe(true);
+      expectNoFinding(`hostile-input ${family}`, result);
     });
   }
 
@@ -185,15 +190,7 @@ describe('hostile input under load', () => {
         return { status: String(answer.status), violations: violationsOf(answer, secrets) };
       },
     });
-    report('hostile-input raw framing', {
-      requests: result.runs,
-      seed,
-      statuses: result.statuses,
-      alive: gateway.alive() ? 'yes' : 'NO',
-      violation: result.failure?.split('\n')[0] ?? 'none',
-    });
-    expect(result.failure, result.failure).toBeUndefined();
-    expect(gateway.alive()).toBe(true);
+    expectNoFinding('hostile-input raw framing', result);
   });
 
   it('three requests that break inside the gateway do not take the model group away from other clients', async () => {
