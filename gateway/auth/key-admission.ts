@@ -11,12 +11,14 @@ export function admitKey(
   deployments: readonly Deployment[],
   limiter: KeyRateLimiter,
   now: Date,
+  /** The name the client asked for, when it is an alias of `group`. */
+  alias?: string,
 ): KeyLease {
   const { key } = policy;
-  if (!modelAllowed(key.models, group, deployments)) {
+  if (!modelAllowed(key.models, group, deployments, alias)) {
     throw new GatewayError(
       'model_not_allowed',
-      `this key may not call model "${group}"; its models: ${key.models.join(', ')}`,
+      `this key may not call model "${alias ?? group}"; its models: ${key.models.join(', ')}`,
       {
         param: 'model',
       },

@@ -20,4 +20,12 @@ describe('which models a key may call', () => {
     expect(modelAllowed(['beta'], 'claude', [deployment({ access_groups: ['beta'] })])).toBe(true);
     expect(modelAllowed(['beta'], 'claude', [deployment({ access_groups: 'beta' })])).toBe(false);
   });
+
+  it('allows an alias by its own name or by the group it stands for', () => {
+    expect(modelAllowed(['gpt-4'], 'gpt-4o', [], 'gpt-4')).toBe(true);
+    expect(modelAllowed(['gpt-4o'], 'gpt-4o', [], 'gpt-4')).toBe(true);
+    expect(modelAllowed(['claude'], 'gpt-4o', [], 'gpt-4')).toBe(false);
+    // Naming the alias does not open its group under the group's own name.
+    expect(modelAllowed(['gpt-4'], 'gpt-4o', [])).toBe(false);
+  });
 });

@@ -4,13 +4,15 @@ import type { Deployment } from '../providers/types.ts';
 const everyModel = new Set(['*', 'all-proxy-models']);
 
 /**
- * Whether a key's `models` let it call a model group: by name, by a wildcard (`gpt-*`, `openai/*`), or by an
- * access group listed in the group's deployments (`model_info.access_groups`). An empty list allows every model.
+ * Whether a key's `models` let it call a model group: by name (or by the alias it was asked for, a
+ * `model_group_alias`), by a wildcard (`gpt-*`, `openai/*`), or by an access group listed in the group's
+ * deployments (`model_info.access_groups`). An empty list allows every model.
  */
 export function modelAllowed(
   models: readonly string[],
   group: string,
   deployments: readonly Deployment[],
+  alias?: string,
 ): boolean {
   if (models.length === 0) return true;
   const accessGroups = new Set(deployments.flatMap((deployment) => accessGroupsOf(deployment)));
@@ -18,6 +20,7 @@ export function modelAllowed(
     (allowed) =>
       everyModel.has(allowed) ||
       allowed === group ||
+      allowed === alias ||
       accessGroups.has(allowed) ||
       (allowed.includes('*') && wildcard(allowed).test(group)),
   );

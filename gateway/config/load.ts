@@ -73,6 +73,7 @@ export function loadConfigText(text: string, options: LoadOptions): GatewayConfi
     general_settings: generalSettings,
   } = parsed.data;
   checkFallbacks(deployments, litellmSettings, routerSettings, problems);
+  checkAliases(deployments, routerSettings, problems);
   if (deployments.length === 0) {
     problems.push({ path: 'model_list', message: 'no deployment can be served', severity: 'error' });
     throw new ConfigError(problems);
@@ -281,6 +282,31 @@ function checkFallbacks(
         });
       }
     });
+  }
+}
+
+function checkAliases(
+  deployments: readonly Deployment[],
+  router: RouterSettings,
+  problems: ConfigProblem[],
+): void {
+  const groups = new Set(deployments.map((deployment) => deployment.modelName));
+  for (const [alias, target] of Object.entries(router.model_group_alias ?? {})) {
+    const group = typeof target === 'string' ? target : target.model;
+    const path = `router_settings.model_group_alias.${alias}`;
+    if (groups.has(alias)) {
+      problems.push({
+        path,
+        message: `a model group is named "${alias}" too; the group is served, the alias ignored`,
+        severity: 'warning',
+      });
+    } else if (!groups.has(group)) {
+      problems.push({
+        path,
+        message: `model group "${group}" is not in model_list; the alias serves nothing until it is`,
+        severity: 'warning',
+      });
+    }
   }
 }
 

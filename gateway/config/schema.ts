@@ -139,6 +139,13 @@ export const routerSettingsSchema = z.object({
   context_window_fallbacks: fallbackList.optional(),
   content_policy_fallbacks: fallbackList.optional(),
   default_fallbacks: z.array(z.string()).optional(),
+  /** Other names for model groups: `{"gpt-4": "gpt-4o"}`, or `{"gpt-4": {model: "gpt-4o", hidden: true}}` to keep it off /v1/models. */
+  model_group_alias: z
+    .record(
+      z.string().min(1),
+      z.union([z.string().min(1), z.object({ model: z.string().min(1), hidden: boolean.optional() })]),
+    )
+    .optional(),
   // Shared limits, cooldowns and key-cache invalidation (gateway/redis, gateway/limits).
   redis_host: z.string().min(1).optional(),
   redis_port: number.pipe(z.number().int().positive()).optional(),
@@ -200,7 +207,7 @@ export const notYetSupported: Readonly<Record<string, readonly string[]>> = {
     'modify_params',
     'telemetry',
   ],
-  router_settings: ['enable_pre_call_checks', 'model_group_alias', 'provider_budget_config'],
+  router_settings: ['enable_pre_call_checks', 'provider_budget_config'],
   general_settings: [
     'database_connection_timeout',
     'disable_spend_logs',

@@ -65,6 +65,7 @@ export class Router {
   readonly stats: DeploymentStats;
   readonly cooldowns: Cooldowns;
   readonly #groups: ReadonlyMap<string, readonly Deployment[]>;
+  readonly #aliases: ReadonlyMap<string, ModelGroupAlias>;
   readonly #config: GatewayConfig;
   readonly #options: RouterOptions;
   readonly #strategy: RoutingStrategy;
@@ -79,6 +80,7 @@ export class Router {
     this.#options = options;
     this.#random = options.random ?? Math.random;
     this.#groups = groupByModelName(config.deployments);
+    this.#aliases = aliasesOf(config.routerSettings.model_group_alias ?? {}, this.#groups);
     this.stats = new DeploymentStats(now);
     this.cooldowns = new Cooldowns(
       {
@@ -116,6 +118,17 @@ export class Router {
 
   hasGroup(name: string): boolean {
     return this.#groups.has(name);
+  }
+
+  /** The model group a client's model name stands for: the group of that name, else the group it is an alias of. */
+  resolveGroup(name: string): string | undefined {
+    if (this.#groups.has(name)) return name;
+    return this.#aliases.get(name)?.group;
+  }
+
+  /** `model_group_alias` entries that name a served group and are not hidden, for /v1/models. */
+  listedAliases(): readonly ModelGroupAlias[] {
+    return [...this.#aliases.values()].filter((alias) => !alias.hidden);
   }
 
   /** Runs the request on its model group, then on the fallback groups, until one answers. */
@@ -341,6 +354,29 @@ function allAtLimit(group: string): GatewayError {
 
 function clientErrorOf(error: GatewayError | ProviderError): GatewayError {
   return error instanceof GatewayError ? error : toClientError(error);
+}
+
+export interface ModelGroupAlias {
+  readonly alias: string;
+  readonly group: string;
+  readonly hidden: boolean;
+}
+
+/**
+ * `router_settings.model_group_alias`, keeping the aliases that name a served group. A group of the alias's own
+ * name wins over the alias (the config check warns of both cases).
+ */
+function aliasesOf(
+  setting: NonNullable<GatewayConfig['routerSettings']['model_group_alias']>,
+  groups: ReadonlyMap<string, readonly Deployment[]>,
+): ReadonlyMap<string, ModelGroupAlias> {
+  const aliases = new Map<string, ModelGroupAlias>();
+  for (const [alias, target] of Object.entries(setting)) {
+    const group = typeof target === 'string' ? target : target.model;
+    const hidden = typeof target === 'string' ? false : (target.hidden ?? false);
+    if (groups.has(group) && !groups.has(alias)) aliases.set(alias, { alias, group, hidden });
+  }
+  return aliases;
 }
 
 function groupByModelName(deployments: readonly Deployment[]): ReadonlyMap<string, readonly Deployment[]> {

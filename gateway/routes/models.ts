@@ -4,7 +4,7 @@ import { modelAllowed } from '../auth/model-access.ts';
 import type { Router } from '../router/router.ts';
 import { authenticate } from './authenticate.ts';
 
-/** `GET /v1/models`: the model groups this caller may ask for, in OpenAI's list shape. */
+/** `GET /v1/models`: the model groups (and listed aliases) this caller may ask for, in OpenAI's list shape. */
 export function modelRoutes(
   app: FastifyInstance,
   options: { router: () => Router; authenticator: () => Authenticator },
@@ -14,10 +14,19 @@ export function modelRoutes(
     const router = options.router();
     const principal = request.principal;
     const allowed = principal?.kind === 'virtual' ? principal.policy.key.models : [];
-    const data = router
+    const groups = router
       .modelGroups()
-      .filter((group) => modelAllowed(allowed, group, router.deploymentsOf(group)))
-      .map((id) => ({ id, object: 'model', created: 0, owned_by: 'switchyard' }));
+      .filter((group) => modelAllowed(allowed, group, router.deploymentsOf(group)));
+    const aliases = router
+      .listedAliases()
+      .filter(({ alias, group }) => modelAllowed(allowed, group, router.deploymentsOf(group), alias))
+      .map(({ alias }) => alias);
+    const data = [...groups, ...aliases].map((id) => ({
+      id,
+      object: 'model',
+      created: 0,
+      owned_by: 'switchyard',
+    }));
     return { object: 'list', data };
   };
   app.get('/models', handler);

@@ -67,21 +67,19 @@ export async function routeFor(
   reply: FastifyReply,
   router: Router,
 ): Promise<RouteResult> {
-  if (!router.hasGroup(body.model)) throw unknownModel(body.model, router.modelGroups());
-  request.modelGroup = body.model;
+  const group = router.resolveGroup(body.model);
+  if (group === undefined) {
+    const names = [...router.modelGroups(), ...router.listedAliases().map(({ alias }) => alias)];
+    throw unknownModel(body.model, names);
+  }
+  request.modelGroup = group;
   // Key policy (model, budget, limits) is checked here, once the model is known; spend is captured on settle.
-  const meter = request.server.accounting.begin(
-    request,
-    reply,
-    operation,
-    body.model,
-    withoutGatewayFields(body),
-  );
+  const meter = request.server.accounting.begin(request, reply, operation, group, withoutGatewayFields(body));
   // Response cache (litellm_settings.cache): a hit is answered here, after the key checks, at no cost.
-  const lookup = request.server.responseCache?.lookup(request, reply, operation, body.model, body);
+  const lookup = request.server.responseCache?.lookup(request, reply, operation, group, body);
   if (lookup !== undefined) {
     const cached = await lookup.read();
-    if (cached !== undefined) return lookup.replay(cached, meter, router, body.model);
+    if (cached !== undefined) return lookup.replay(cached, meter, router, group);
   }
   const abort = new AbortController();
   reply.raw.once('close', () => {
@@ -95,7 +93,7 @@ export async function routeFor(
   try {
     routed = await router.route({
       operation,
-      modelGroup: body.model,
+      modelGroup: group,
       body: meter.body,
       signal: abort.signal,
       requestId: request.id,
@@ -110,7 +108,7 @@ export async function routeFor(
   }
   const routedAtMs = reply.elapsedTime;
   request.routed = {
-    model: body.model,
+    model: group,
     deployment: routed.deployment.id,
     attempts: routed.attempts,
     group: routed.deployment.modelName,

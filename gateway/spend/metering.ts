@@ -41,6 +41,7 @@ export function createMetering(options: MeteringOptions): Accounting {
               options.router().deploymentsOf(modelGroup),
               options.limiter,
               new Date(now),
+              typeof body.model === 'string' && body.model !== modelGroup ? body.model : undefined,
             )
           : noLease;
       return new RequestMeter(request, reply, principal, operation, modelGroup, body, lease, options, now);
