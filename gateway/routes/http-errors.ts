@@ -26,21 +26,19 @@ export function installJsonParser(app: FastifyInstance): void {
   });
 }
 
-/** Whether objects and arrays in `value` nest more than `max` levels; iterative, so any depth is safe to ask. */
+/**
+ * Whether objects and arrays in `value` nest more than `max` levels. The recursion stops at `max`, so any depth
+ * is safe to ask; it walks in place (no arrays of children), since it runs on every request body.
+ */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
-  const pending: unknown[] = [value];
-  const depths: number[] = [1];
-  while (pending.length > 0) {
-    const current = pending.pop();
-    const depth = depths.pop() ?? 0;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(current) ? (current as unknown[]) : Object.values(current)) {
-      if (typeof child === 'object' && child !== null) {
-        pending.push(child);
-        depths.push(depth + 1);
-      }
-    }
+  if (typeof value !== 'object' || value === null) return false;
+  if (max <= 0) return true;
+  if (Array.isArray(value)) {
+    for (const child of value as unknown[]) if (nestedDeeperThan(child, max - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (nestedDeeperThan((value as Record<string, unknown>)[key], max - 1)) return true;
   }
   return false;
 }
