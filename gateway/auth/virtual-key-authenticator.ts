@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digestOf } from 'node:crypto';
 import { DatabaseUnavailableError } from '../db/database.ts';
 import { GatewayError } from '../errors.ts';
 import type { Authenticator, Principal } from './authenticator.ts';
@@ -41,7 +41,7 @@ export function virtualKeyAuthenticator(options: VirtualKeyAuthenticatorOptions)
     authenticate(token) {
       if (token === undefined || token === '')
         throw new GatewayError('invalid_api_key', 'no API key: send Authorization: Bearer <key>');
-      const digest = createHash('sha256').update(token).digest();
+      const digest = digestOf('sha256', token, 'buffer');
       if (masterKeys.matches(digest)) return master;
       const hash = digest.toString('hex');
       const now = options.now();
