@@ -155,6 +155,9 @@ export const routerSettingsSchema = z.object({
 
 export const generalSettingsSchema = z.object({
   master_key: z.string().min(1).optional(),
+  /** `GET /health` answers from checks run every `health_check_interval` seconds (gateway/observability). */
+  background_health_checks: boolean.optional(),
+  health_check_interval: positiveNumber.optional(),
   /** Accepted for LiteLLM configs: models added with /model/new are always stored and served. */
   store_model_in_db: boolean.optional(),
   max_request_size_mb: positiveNumber.optional(),
@@ -213,8 +216,6 @@ export const notYetSupported: Readonly<Record<string, readonly string[]>> = {
     'disable_spend_logs',
     'alerting',
     'alerting_threshold',
-    'background_health_checks',
-    'health_check_interval',
     'disable_master_key_return',
     'custom_auth',
   ],

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { DeploymentHealth } from './deployment-checks.ts';
 import type { KeyAliasLabel } from './key-alias-label.ts';
 
 export interface PoolStats {
@@ -24,7 +25,7 @@ const redisBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25
 
 /**
  * The metric families other components feed: the database pool, the spend buffer and writer, budgets,
- * Redis and the response cache. Every family is registered up front (so dashboards and `promtool` see it
+ * Redis, the response cache and the background health checks. Every family is registered up front (so dashboards and `promtool` see it
  * even before the component exists); a component registers an accessor read at scrape time, or calls a
  * counting function on its own path. Accessors replace earlier ones, so a component rebuilt on reload can
  * register again.
@@ -34,6 +35,7 @@ export class ComponentMetrics {
   #spendBuffer: (() => number) | undefined;
   #budgets: (() => Iterable<BudgetRemaining>) | undefined;
   #breaker: (() => BreakerState) | undefined;
+  #deploymentHealth: (() => DeploymentHealth | undefined) | undefined;
   readonly #queryErrors: Counter;
   readonly #spend: Counter<(typeof spendLabels)[number]>;
   readonly #redisLatency: Histogram<'operation'>;
@@ -49,6 +51,7 @@ export class ComponentMetrics {
     const spendBuffer = () => this.#spendBuffer?.();
     const budgets = () => this.#budgets?.();
     const breaker = () => this.#breaker?.();
+    const deploymentHealth = () => this.#deploymentHealth?.();
     this.#aliases = aliases;
 
     new Gauge({
@@ -123,6 +126,21 @@ export class ComponentMetrics {
         this.set(state === undefined ? 0 : breakerValues[state]);
       },
     });
+    new Gauge({
+      name: `${prefix}deployment_health_check_up`,
+      help: 'Last background health check (background_health_checks) of each deployment: 1 healthy, 0 not',
+      labelNames: ['model_group', 'deployment'],
+      registers,
+      collect() {
+        const health = deploymentHealth();
+        if (health === undefined) return;
+        this.reset();
+        for (const endpoint of health.healthy_endpoints)
+          this.set({ model_group: endpoint.model_group, deployment: endpoint.deployment_id }, 1);
+        for (const endpoint of health.unhealthy_endpoints)
+          this.set({ model_group: endpoint.model_group, deployment: endpoint.deployment_id }, 0);
+      },
+    });
     this.#cacheHits = new Counter({
       name: `${prefix}cache_hits_total`,
       help: 'Response cache lookups that found an answer',
@@ -171,6 +189,11 @@ export class ComponentMetrics {
 
   redisBreaker(state: () => BreakerState): void {
     this.#breaker = state;
+  }
+
+  /** The background health checks register their last round. */
+  deploymentHealth(last: () => DeploymentHealth | undefined): void {
+    this.#deploymentHealth = last;
   }
 
   cacheLookup(hit: boolean): void {

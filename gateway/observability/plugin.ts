@@ -5,6 +5,8 @@ import type { OperationsSettings } from '../config/operations.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Router } from '../router/router.ts';
 import { deploymentHealthRoute, healthRoutes, readinessOf, type HealthSources } from '../routes/health.ts';
+import { BackgroundHealthChecks } from './background-health.ts';
+import { checkDeployments } from './deployment-checks.ts';
 import { metricsRoute } from '../routes/metrics.ts';
 import type { UpstreamHttp } from '../upstream/http.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -31,6 +33,9 @@ export interface ObservabilityOptions {
   readonly registry: ProviderRegistry;
   readonly http: UpstreamHttp;
 }
+
+/** Longest a deployment's health call may take. */
+const checkTimeoutMs = 30_000;
 
 export interface Observability {
   readonly metrics: GatewayMetrics;
@@ -71,11 +76,20 @@ export function installObservability(app: FastifyInstance, options: Observabilit
       ? () => options.config().litellmSettings.turn_off_message_logging !== true
       : undefined,
   });
+  const check = () => checkDeployments(options.router(), options.registry, options.http, checkTimeoutMs);
+  const background = new BackgroundHealthChecks({
+    enabled: () => options.config().generalSettings.background_health_checks === true,
+    intervalSeconds: () => options.config().generalSettings.health_check_interval ?? 300,
+    check,
+  });
+  metrics.components.deploymentHealth(() => background.last());
+  background.start();
   app.addHook('onClose', () => {
+    background.close();
     metrics.close();
   });
   healthRoutes(app, health);
-  deploymentHealthRoute(app, options);
+  deploymentHealthRoute(app, { authenticator: options.authenticator, check, background });
   metricsRoute(app, {
     metrics,
     authenticator: options.authenticator,

@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { GatewayError } from '../errors.ts';
-import type { ProviderRegistry } from '../providers/registry.ts';
-import type { Router } from '../router/router.ts';
-import type { UpstreamHttp } from '../upstream/http.ts';
-import { checkDeployments } from '../observability/deployment-checks.ts';
+import type { BackgroundHealthChecks } from '../observability/background-health.ts';
+import type { DeploymentHealth } from '../observability/deployment-checks.ts';
 import type { Dependencies, DependencyName, DependencyReport } from '../observability/dependencies.ts';
 import type { Lifecycle } from '../observability/lifecycle.ts';
 import { gatewayVersion } from '../version.ts';
@@ -107,21 +105,22 @@ export function healthRoutes(app: FastifyInstance, sources: HealthSources): void
 }
 
 export interface DeploymentHealthOptions {
-  readonly router: () => Router;
   readonly authenticator: () => Authenticator;
-  readonly registry: ProviderRegistry;
-  readonly http: UpstreamHttp;
+  /** One minimal real call per deployment (checkDeployments). */
+  readonly check: () => Promise<DeploymentHealth>;
+  readonly background: BackgroundHealthChecks;
 }
 
-const checkTimeoutMs = 30_000;
-
-/** `GET /health` (master key): one minimal real call per deployment. */
+/**
+ * `GET /health` (master key): one minimal real call per deployment, or with `background_health_checks` the
+ * last background round (with its `checked_at`).
+ */
 export function deploymentHealthRoute(app: FastifyInstance, options: DeploymentHealthOptions): void {
   app.get('/health', async (request: FastifyRequest) => {
     await authenticate(request, options.authenticator());
     // It spends real tokens on every deployment: an admin action, not one for virtual keys.
     if (request.principal?.kind === 'virtual')
       throw new GatewayError('master_key_required', 'GET /health needs the master key');
-    return checkDeployments(options.router(), options.registry, options.http, checkTimeoutMs);
+    return options.background.enabled ? options.background.latest() : options.check();
   });
 }
