@@ -165,6 +165,7 @@ export const generalSettingsSchema = z.object({
   // Keys, budgets and spend (gateway/db, gateway/auth, gateway/spend).
   database_url: z.string().min(1).optional(),
   database_connection_pool_limit: number.pipe(z.number().int().positive()).optional(),
+  database_connection_timeout: positiveNumber.optional(),
   proxy_batch_write_at: positiveNumber.optional(),
   maximum_spend_logs_retention_period: z
     .string()
@@ -212,7 +213,6 @@ export const notYetSupported: Readonly<Record<string, readonly string[]>> = {
   ],
   router_settings: ['enable_pre_call_checks', 'provider_budget_config'],
   general_settings: [
-    'database_connection_timeout',
     'disable_spend_logs',
     'alerting',
     'alerting_threshold',

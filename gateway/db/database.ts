@@ -54,7 +54,7 @@ export class Database {
       ...(embedded === undefined ? { connectionString: settings.url } : embedded.connection),
       max: this.poolLimit,
       application_name: 'switchyard-gateway',
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: settings.connectionTimeoutMs,
       idleTimeoutMillis: 30_000,
       query_timeout: 15_000,
     });

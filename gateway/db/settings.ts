@@ -11,6 +11,8 @@ export interface DatabaseSettings {
   /** Folder of the embedded store. */
   readonly dataDir: string;
   readonly poolLimit: number;
+  /** `database_connection_timeout`: longest wait for a connection (opening one, or a free one from the pool). */
+  readonly connectionTimeoutMs: number;
   /** `DISABLE_SCHEMA_UPDATE=true`: a migration Job owns the schema; serve only checks compatibility. */
   readonly schemaUpdates: boolean;
   readonly retention: Duration | undefined;
@@ -20,6 +22,8 @@ export interface DatabaseSettings {
 
 const defaultPoolLimit = 10;
 const defaultBatchWriteSeconds = 10;
+/** Shorter than LiteLLM's 60: while the database is down, requests fail over to cached keys quickly. */
+const defaultConnectionTimeoutSeconds = 5;
 
 export function databaseSettingsOf(general: GeneralSettings, env: Env): DatabaseSettings {
   const url = nonEmpty(env.DATABASE_URL) ?? nonEmpty(general.database_url);
@@ -29,6 +33,7 @@ export function databaseSettingsOf(general: GeneralSettings, env: Env): Database
     url,
     dataDir: nonEmpty(env.SWITCHYARD_DATA_DIR) ?? join(process.cwd(), '.data'),
     poolLimit: poolLimit !== undefined && poolLimit >= 1 ? poolLimit : defaultPoolLimit,
+    connectionTimeoutMs: (general.database_connection_timeout ?? defaultConnectionTimeoutSeconds) * 1000,
     schemaUpdates: env.DISABLE_SCHEMA_UPDATE?.toLowerCase() !== 'true',
     retention: retention === undefined ? undefined : parseDuration(retention),
     batchWriteMs: (general.proxy_batch_write_at ?? defaultBatchWriteSeconds) * 1000,

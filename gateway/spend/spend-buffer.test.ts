@@ -32,6 +32,7 @@ describe('the spend buffer while the database is away', () => {
         url: 'postgres://nobody@127.0.0.1:1/none',
         dataDir: '',
         poolLimit: 1,
+        connectionTimeoutMs: 5_000,
         schemaUpdates: false,
         retention: undefined,
         batchWriteMs: 10_000,
