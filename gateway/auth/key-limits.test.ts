@@ -35,4 +35,26 @@ describe('per-key limits in one process', () => {
     held.release(0); // twice is once
     expect(codeOf(() => limiter.acquire('p', { ...none, maxParallelRequests: 1 }, 2))).toBe('admitted');
   });
+
+  it('gives the x-ratelimit headers the shared limits give: on admission, and on a refusal', () => {
+    const limiter = new LocalKeyRateLimiter();
+    const limits = { ...none, rpmLimit: 2, tpmLimit: 1000 };
+    limiter.acquire('h', limits, 0).release(300);
+    expect(limiter.acquire('h', limits, 1).headers).toEqual({
+      'x-ratelimit-limit-requests': '2',
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-limit-tokens': '1000',
+      'x-ratelimit-remaining-tokens': '700',
+    });
+    expect(limiter.acquire('h', { ...none, maxParallelRequests: 5 }, 2).headers).toBeUndefined();
+    try {
+      limiter.acquire('h', limits, 2);
+      expect.unreachable('the third request of the minute is refused');
+    } catch (error) {
+      expect((error as GatewayError).headers).toMatchObject({
+        'retry-after': '60',
+        'x-ratelimit-remaining-requests': '0',
+      });
+    }
+  });
 });

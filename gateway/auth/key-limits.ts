@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors.ts';
+import { rateLimitHeaders } from '../limits/refusal.ts';
 
 export interface KeyLimits {
   readonly rpmLimit: number | null;
@@ -9,6 +10,8 @@ export interface KeyLimits {
 /** A request admitted against its key's limits; release it when the request ends, with the tokens it used. */
 export interface KeyLease {
   release(tokens: number): void;
+  /** `x-ratelimit-*` for the response, when the key has rpm or tpm limits counted here. */
+  readonly headers?: Record<string, string>;
 }
 
 /**
@@ -59,7 +62,7 @@ export class LocalKeyRateLimiter implements KeyRateLimiter {
         'rpm_limit_exceeded',
         `key is over its rpm_limit (${rpmLimit} requests a minute)`,
         {
-          headers: { 'retry-after': retryAfter },
+          headers: { 'retry-after': retryAfter, ...rateLimitHeaders('requests', rpmLimit, 0) },
         },
       );
     }
@@ -68,7 +71,7 @@ export class LocalKeyRateLimiter implements KeyRateLimiter {
         'tpm_limit_exceeded',
         `key is over its tpm_limit (${tpmLimit} tokens a minute)`,
         {
-          headers: { 'retry-after': retryAfter },
+          headers: { 'retry-after': retryAfter, ...rateLimitHeaders('tokens', tpmLimit, 0) },
         },
       );
     }
@@ -83,6 +86,17 @@ export class LocalKeyRateLimiter implements KeyRateLimiter {
         held.inFlight--;
         if (held.minute === minute) held.tokens += tokens;
       },
+      // The same headers as the limits shared through Redis give, so a response looks alike either way.
+      ...(rpmLimit === null && tpmLimit === null
+        ? {}
+        : {
+            headers: {
+              ...(rpmLimit === null
+                ? {}
+                : rateLimitHeaders('requests', rpmLimit, rpmLimit - window.requests)),
+              ...(tpmLimit === null ? {} : rateLimitHeaders('tokens', tpmLimit, tpmLimit - window.tokens)),
+            },
+          }),
     };
   }
 }

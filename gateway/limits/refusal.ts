@@ -27,9 +27,17 @@ export function keyLimitRefusal(check: LimitCheck, retryMs: number, usage: numbe
 /** `x-ratelimit-limit-*` and `x-ratelimit-remaining-*` for a request or token limit. */
 export function limitHeaders(check: LimitCheck, remaining: number): Record<string, string> {
   if (check.kind === 'p' || check.kind === 's') return {};
-  const unit = check.kind === 'r' ? 'requests' : 'tokens';
+  return rateLimitHeaders(check.kind === 'r' ? 'requests' : 'tokens', check.limit, remaining);
+}
+
+/** LiteLLM's header names for one key limit, counted in Redis or in this process. */
+export function rateLimitHeaders(
+  unit: 'requests' | 'tokens',
+  limit: number,
+  remaining: number,
+): Record<string, string> {
   return {
-    [`x-ratelimit-limit-${unit}`]: String(check.limit),
+    [`x-ratelimit-limit-${unit}`]: String(limit),
     [`x-ratelimit-remaining-${unit}`]: String(Math.max(0, Math.floor(remaining))),
   };
 }

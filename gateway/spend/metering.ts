@@ -44,6 +44,7 @@ export function createMetering(options: MeteringOptions): Accounting {
               typeof body.model === 'string' && body.model !== modelGroup ? body.model : undefined,
             )
           : noLease;
+      if (lease.headers !== undefined) void reply.headers(lease.headers);
       return new RequestMeter(request, reply, principal, operation, modelGroup, body, lease, options, now);
     },
   };
