@@ -109,6 +109,8 @@ export class UpstreamHttp {
       const options = {
         connections: this.#connectionsPerOrigin,
         keepAliveTimeout: 30_000,
+        // An upstream's own `Keep-Alive: timeout=` may shorten that, never lengthen it: idle sockets close.
+        keepAliveMaxTimeout: 30_000,
         connect,
       };
       dispatcher =
