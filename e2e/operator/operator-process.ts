@@ -18,6 +18,8 @@ export interface OperatorProcessOptions {
   readonly leaderElect?: boolean;
   readonly extraArgs?: readonly string[];
   readonly podNamespace?: string;
+  /** The entry point run: operator/cli.ts unless given (e2e/scale runs the compiled dist/operator/cli.js). */
+  readonly cli?: string;
 }
 
 export interface OperatorProcess {
@@ -59,7 +61,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      CLI,
+      options.cli ?? CLI,
       'run',
       `--metrics-port=${metricsPort}`,
       `--health-port=${healthPort}`,

@@ -18,8 +18,13 @@ export interface ScaleOptions {
   readonly jobConcurrency: number;
   /** Write the result into e2e/scale/README.md (off for quick trials). */
   readonly writeReadme: boolean;
-  /** Extra flags for the operator's node process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
-  readonly operatorNodeOptions: string;
+  /**
+   * Flags for the operator's node process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; undefined: the
+   * chart's NODE_OPTIONS (chart-node-options.ts), as the operator runs when installed.
+   */
+  readonly operatorNodeOptions: string | undefined;
+  /** `dist`: the operator compiled (built by the bench first), as the image runs it; `ts`: its sources. */
+  readonly operatorBuild: 'dist' | 'ts';
   /** Where to copy the operator's and the control plane's logs before the temp dir goes ('' = nowhere). */
   readonly logDir: string;
   /** Write a CPU profile of kube-apiserver over the first `apiserverProfileSeconds` of convergence here ('' = none). */
@@ -44,6 +49,9 @@ export function scaleOptions(env: Readonly<Record<string, string | undefined>>):
   const jobCompleter = env.SCALE_JOB_COMPLETER ?? 'http';
   if (jobCompleter !== 'http' && jobCompleter !== 'kubectl')
     throw new Error(`SCALE_JOB_COMPLETER must be http or kubectl, not "${jobCompleter}"`);
+  const operatorBuild = env.SCALE_OPERATOR_BUILD ?? 'dist';
+  if (operatorBuild !== 'dist' && operatorBuild !== 'ts')
+    throw new Error(`SCALE_OPERATOR_BUILD must be dist or ts, not "${operatorBuild}"`);
   const gateways = int('SCALE_GATEWAYS', 200, 1);
   return {
     gateways,
@@ -58,7 +66,8 @@ export function scaleOptions(env: Readonly<Record<string, string | undefined>>):
     jobCompleter,
     jobConcurrency: int('SCALE_JOB_CONCURRENCY', 6, 1),
     writeReadme: (env.SCALE_WRITE_README ?? '1') !== '0',
-    operatorNodeOptions: env.SCALE_OPERATOR_NODE_OPTIONS ?? '',
+    operatorNodeOptions: env.SCALE_OPERATOR_NODE_OPTIONS,
+    operatorBuild,
     logDir: env.SCALE_LOG_DIR ?? '',
     apiserverProfile: env.SCALE_APISERVER_PROFILE ?? '',
     heapSnapshotDir: env.SCALE_HEAP_SNAPSHOT_DIR ?? '',

@@ -3,8 +3,11 @@
 // until everything is Ready, the operator's API writes while converging and over an idle window after
 // (counted by the apiserver, per FlowSchema), and the operator's RSS. `npm run bench:operator`; knobs in
 // options.ts (SCALE_GATEWAYS=20 SCALE_IDLE_SECONDS=30 for a quick run).
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startControlPlane } from '../cluster/control-plane.ts';
 import type { ControlPlane } from '../cluster/control-plane.ts';
 import { installCrds } from '../operator/fixtures.ts';
@@ -24,6 +27,7 @@ import type { KubeHttp } from './kube-http.ts';
 import { delta, total } from './metrics-text.ts';
 import { MigrationJobCompleter } from './migration-jobs.ts';
 import { createOperatorIdentity, operatorNamespace } from './operator-identity.ts';
+import { chartNodeOptions } from './chart-node-options.ts';
 import { describeShape, scaleOptions } from './options.ts';
 import type { ScaleOptions } from './options.ts';
 import { procStats, reapedChildrenCpuSeconds } from './proc-stats.ts';
@@ -50,6 +54,12 @@ const log = (message: string) => {
 const fmtSeconds = (seconds: number | undefined) =>
   seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`;
 
+/** The options with the operator's node flags known (the chart's unless given). */
+interface ResolvedOptions extends ScaleOptions {
+  readonly operatorNodeOptions: string;
+  readonly chartNodeOptions: boolean;
+}
+
 interface Running {
   cp?: ControlPlane;
   admin?: KubeHttp;
@@ -58,7 +68,12 @@ interface Running {
 }
 
 async function main(): Promise<void> {
-  const options = scaleOptions(process.env);
+  const given = scaleOptions(process.env);
+  const options: ResolvedOptions = {
+    ...given,
+    operatorNodeOptions: given.operatorNodeOptions ?? (await chartNodeOptions()),
+    chartNodeOptions: given.operatorNodeOptions === undefined,
+  };
   const running: Running = {};
   const teardown = async (): Promise<void> => {
     const { operator, watch, admin, cp } = running;
@@ -94,7 +109,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(options: ScaleOptions, running: Running): Promise<ScaleResult> {
+async function measure(options: ResolvedOptions, running: Running): Promise<ScaleResult> {
   const world = fleet(options);
   const startedAt = Date.now();
   const loadAtStart = loadavg()[0] ?? 0;
@@ -102,6 +117,10 @@ async function measure(options: ScaleOptions, running: Running): Promise<ScaleRe
     `${describeShape(options)}; created ${options.create} the operator's run; idle ${options.idleSeconds} s`,
   );
 
+  if (options.operatorBuild === 'dist') {
+    log('building the operator (tsc -p tsconfig.build.json): the bench runs dist/operator/cli.js');
+    await buildOperator();
+  }
   const cp = (running.cp = await startControlPlane());
   const admin = (running.admin = kubeHttp(cp.kubeconfigPath, options.createConcurrency + 4));
   const version = await admin.get<{ gitVersion: string }>('/version');
@@ -254,13 +273,20 @@ async function measure(options: ScaleOptions, running: Running): Promise<ScaleRe
   return {
     key: [
       `${options.gateways}x${options.modelsPerGateway}x${options.keysPerGateway}-${options.namespaces}ns-${options.create}`,
-      ...(options.operatorNodeOptions === ''
+      ...(options.operatorBuild === 'ts' ? ['ts'] : []),
+      // The chart's flags are the default: no suffix.
+      ...(options.chartNodeOptions
         ? []
-        : [options.operatorNodeOptions.replace(/[^a-z0-9=]+/gi, '-')]),
+        : [options.operatorNodeOptions.replace(/[^a-z0-9=]+/gi, '-') || 'no-node-options']),
     ].join('-'),
     title:
       `${describeShape(options)}, created ${options.create === 'during' ? 'while the operator runs' : 'before the operator starts'}` +
-      (options.operatorNodeOptions === '' ? '' : `, operator with \`${options.operatorNodeOptions}\``),
+      (options.operatorBuild === 'ts' ? ', the operator from its .ts sources' : ', the operator compiled') +
+      (options.chartNodeOptions
+        ? ` with the chart's NODE_OPTIONS (\`${options.operatorNodeOptions}\`)`
+        : options.operatorNodeOptions === ''
+          ? ' without node flags'
+          : ` with \`${options.operatorNodeOptions}\``),
     command: reproduceCommand(),
     machine,
     date: new Date(startedAt).toISOString().slice(0, 10),
@@ -303,7 +329,7 @@ async function measure(options: ScaleOptions, running: Running): Promise<ScaleRe
 
 /** The operator via the e2e helper, with the bench's extra node flags (profiles) in NODE_OPTIONS. */
 async function startOperator(
-  options: ScaleOptions,
+  options: ResolvedOptions,
   dir: string,
   kubeconfigPath: string,
 ): Promise<OperatorProcess> {
@@ -323,11 +349,23 @@ async function startOperator(
       dir,
       name: 'scale-operator',
       podNamespace: operatorNamespace,
+      ...(options.operatorBuild === 'dist' ? { cli: join(repoRoot, 'dist/operator/cli.js') } : {}),
     });
   } finally {
     if (previous === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = previous;
   }
+}
+
+const repoRoot = join(import.meta.dirname, '../..');
+
+/** The operator as the image builds it (`npm run build` compiles the same tsconfig.build.json). */
+async function buildOperator(): Promise<void> {
+  await promisify(execFile)(
+    process.execPath,
+    [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(repoRoot, 'tsconfig.build.json')],
+    { cwd: repoRoot },
+  );
 }
 
 /** Creates the objects (an existing one is fine: a rerun against a kept cluster). */

@@ -144,21 +144,55 @@ async function generatedKeyOutcome(
   const applied = await applyChildren(ctx, `VirtualKey/${virtualKey.metadata.name}`, uid ?? '', objects);
   const taken = applied.problems.some((p) => p.reason === 'NameTaken');
   if (taken) return { problems: applied.problems };
-  if (applied.problems.length === 0 && decision.action !== 'keep') {
-    const keyId = keyIdOf(sha256(key));
+  if (applied.problems.length === 0 && decision.action !== 'keep')
+    reportNewKey(ctx, json, decision, key, secretName);
+  if (applied.problems.length > 0 && decision.action !== 'keep') return { problems: applied.problems };
+  return { hash: sha256(key), decision, problems: applied.problems };
+}
+
+/**
+ * A new key goes to the log always, and to an event only when it is news to a human: a rotation, or a key
+ * that replaced one the status had already reported (its Secret was deleted or lost the key, so consumers
+ * of the old one now fail). A first key is in the status (`keyId`, `secretName`, Ready `Issued`); an event
+ * each would be one API write per VirtualKey (2000 of the operator's ~11900 writes in e2e/scale).
+ */
+function reportNewKey(
+  ctx: ControllerContext,
+  json: CustomResourceJson,
+  decision: KeyDecision,
+  key: string,
+  secretName: string,
+): void {
+  const keyId = keyIdOf(sha256(key));
+  const reportedKeyId = json.status?.keyId;
+  const replaced = typeof reportedKeyId === 'string' && reportedKeyId !== keyId ? reportedKeyId : undefined;
+  ctx.log.info(
+    {
+      virtualKey: `${json.metadata?.namespace ?? ''}/${json.metadata?.name ?? ''}`,
+      secret: secretName,
+      keyId,
+      action: decision.action,
+      ...(replaced !== undefined ? { replacedKeyId: replaced } : {}),
+    },
+    decision.action === 'rotate' ? 'rotated key' : 'generated key',
+  );
+  if (decision.action === 'rotate') {
     ctx.recordEvent({
       regarding: json,
       type: 'Normal',
-      reason: decision.action === 'rotate' ? 'KeyRotated' : 'KeyGenerated',
-      action: decision.action === 'rotate' ? 'Rotate' : 'Generate',
-      note:
-        decision.action === 'rotate'
-          ? `generated key ${keyId} into Secret ${secretName}; the previous key is accepted until ${decision.previous?.expiresAt ?? 'now (no overlap)'}`
-          : `generated key ${keyId} into Secret ${secretName}`,
+      reason: 'KeyRotated',
+      action: 'Rotate',
+      note: `generated key ${keyId} into Secret ${secretName}; the previous key is accepted until ${decision.previous?.expiresAt ?? 'now (no overlap)'}`,
+    });
+  } else if (replaced !== undefined) {
+    ctx.recordEvent({
+      regarding: json,
+      type: 'Normal',
+      reason: 'KeyGenerated',
+      action: 'Generate',
+      note: `generated key ${keyId} into Secret ${secretName}, replacing key ${replaced}, which its Secret no longer held`,
     });
   }
-  if (applied.problems.length > 0 && decision.action !== 'keep') return { problems: applied.problems };
-  return { hash: sha256(key), decision, problems: applied.problems };
 }
 
 function withAnnotations(object: KubeObject, annotations: Record<string, string>): KubeObject {

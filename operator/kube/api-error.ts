@@ -1,5 +1,3 @@
-import { ApiException } from '@kubernetes/client-node';
-
 /** A failed request to the apiserver, with what is safe to log: the code and the Status reason/message. */
 export class KubeApiError extends Error {
   readonly statusCode: number;
@@ -13,9 +11,8 @@ export class KubeApiError extends Error {
   }
 }
 
-/** The HTTP status of any error the client libraries throw (ApiException, watch errors, ours). */
+/** The HTTP status of any error thrown at a request: ours, client-node's (its Watch, ApiException). */
 export function statusCodeOf(error: unknown): number | undefined {
-  if (error instanceof ApiException) return error.code;
   if (error instanceof KubeApiError) return error.statusCode;
   if (typeof error === 'object' && error !== null) {
     const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
@@ -36,13 +33,21 @@ export const isAlreadyExists = isConflict;
  */
 export function describeKubeError(error: unknown): string {
   if (error instanceof KubeApiError) return truncate(`${error.statusCode} ${error.message}`);
-  if (error instanceof ApiException) {
+  if (isApiException(error)) {
     const status = parseStatus(error.body);
     const detail = status?.message ?? status?.reason ?? 'request failed';
     return truncate(`${error.code} ${detail}`);
   }
   if (error instanceof Error) return truncate(error.message);
   return truncate(String(error));
+}
+
+/**
+ * client-node's ApiException (a numeric code and the response body), told by its shape: importing the
+ * class would load client-node's whole generated API (kube-connection.ts).
+ */
+function isApiException(error: unknown): error is Error & { code: number; body: unknown } {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'number' && 'body' in error;
 }
 
 /** Turns a non-2xx response body (a metav1.Status, usually) into a KubeApiError. */

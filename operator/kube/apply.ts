@@ -1,12 +1,7 @@
-import {
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { isNotFound } from './api-error.ts';
-import { apiVersionOf } from './resource-type.ts';
+import type { KubeConnection } from './kube-connection.ts';
+import { getJson, kubeRequest } from './kube-request.ts';
+import { apiVersionOf, builtInResources, objectPath } from './resource-type.ts';
 import type { ResourceType } from './resource-type.ts';
 import { canonicalJson, stableHash } from './stable-hash.ts';
 
@@ -42,7 +37,7 @@ export interface ApplyResult {
   readonly applied: boolean;
   readonly hash: string;
   /** What the apiserver returned, when applied. */
-  readonly object?: KubernetesObject;
+  readonly object?: unknown;
 }
 
 export interface StatusTarget {
@@ -71,24 +66,23 @@ export interface ApplierOptions {
  * in fields we own is therefore corrected at our next change, not at every resync: the price of a
  * steady state with zero API writes.
  *
- * Field validation: an apply to a custom resource fails on a field its schema does not declare
- * whatever `fieldValidation` says (measured on v1.36: a 500 "field not declared in schema"), and for
- * built-in kinds client-node serializes the body through its model classes, which drop unknown
- * fields before sending. `patch()` takes no fieldValidation parameter; the status apply passes
- * Strict where the API takes it.
+ * Plain JSON requests (JSON is YAML, so an apply body), not client-node's generated clients: those
+ * load its whole generated API. Field validation: an apply to a custom resource fails on a field its
+ * schema does not declare whatever `fieldValidation` says (measured on v1.36: a 500 "field not declared
+ * in schema"); the status apply asks for Strict, which the status subresource honours.
  */
 export class Applier {
-  private readonly objects: KubernetesObjectApi;
-  private readonly customObjects: CustomObjectsApi;
+  private readonly connection: KubeConnection;
   private readonly fieldManager: string;
   private readonly onWrite: ((write: WriteRecord) => void) | undefined;
+  private readonly resources: ResourceResolver;
   private writeCount = 0;
 
-  constructor(kubeConfig: KubeConfig, options: ApplierOptions = {}) {
+  constructor(connection: KubeConnection, options: ApplierOptions = {}) {
+    this.connection = connection;
     this.fieldManager = options.fieldManager ?? FIELD_MANAGER;
     this.onWrite = options.onWrite;
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.resources = new ResourceResolver(connection);
   }
 
   /** API writes made so far (applies and deletes). */
@@ -102,31 +96,27 @@ export class Applier {
   async apply<T extends DesiredObject>(desired: T, live: LiveObject): Promise<ApplyResult> {
     const hash = appliedHash(desired);
     if (!needsApply(hash, live)) return { applied: false, hash };
-    // A copy: patch() fills in defaults on the object it is given.
-    const copy = structuredClone(desired);
     const body = {
-      ...copy,
+      ...desired,
       metadata: {
-        ...copy.metadata,
-        annotations: { ...copy.metadata.annotations, [APPLIED_HASH_ANNOTATION]: hash },
+        ...desired.metadata,
+        annotations: { ...desired.metadata.annotations, [APPLIED_HASH_ANNOTATION]: hash },
       },
     };
+    const path = await this.pathOf(desired);
     this.recordWrite({
       kind: desired.kind,
       namespace: desired.metadata.namespace,
       name: desired.metadata.name,
       verb: 'apply',
     });
-    // Positional arguments: pretty, dryRun, fieldManager, force, patch type. The default patch
-    // type is a strategic merge, which is not an apply at all.
-    const object = await this.objects.patch(
-      asClientObject(body),
-      undefined,
-      undefined,
-      this.fieldManager,
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+    const object = await kubeRequest<unknown>(this.connection, {
+      method: 'PATCH',
+      path,
+      query: { fieldManager: this.fieldManager, force: 'true' },
+      body,
+      contentType: APPLY_PATCH,
+    });
     return { applied: true, hash, object };
   }
 
@@ -138,40 +128,28 @@ export class Applier {
     const hash = stableHash(status);
     if (statusEqual(status, liveStatus)) return { applied: false, hash };
     const { resource, name, namespace } = target;
+    if (resource.namespaced) requireNamespace(target);
     const body = {
       apiVersion: apiVersionOf(resource),
       kind: resource.kind,
       metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
       status,
     };
-    // The generated client would send a JSON patch; the header turns the same JSON body (JSON is
-    // YAML) into an apply.
-    const options = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-    const common = {
-      group: resource.group,
-      version: resource.version,
-      plural: resource.plural,
-      name,
-      body,
-      fieldManager: this.fieldManager,
-      fieldValidation: 'Strict',
-      force: true,
-    };
     this.recordWrite({ kind: resource.kind, namespace, name, subresource: 'status', verb: 'apply' });
-    const object = (
-      resource.namespaced
-        ? await this.customObjects.patchNamespacedCustomObjectStatus(
-            { ...common, namespace: requireNamespace(target) },
-            options,
-          )
-        : await this.customObjects.patchClusterCustomObjectStatus(common, options)
-    ) as KubernetesObject;
+    const object = await kubeRequest<unknown>(this.connection, {
+      method: 'PATCH',
+      path: `${objectPath(resource, name, namespace)}/status`,
+      query: { fieldManager: this.fieldManager, fieldValidation: 'Strict', force: 'true' },
+      body,
+      contentType: APPLY_PATCH,
+    });
     return { applied: true, hash, object };
   }
 
   /** Deletes an object the desired state no longer has; false when it was already gone. */
   async delete(object: DesiredObject, live: LiveObject): Promise<boolean> {
     if (!live) return false;
+    const path = await this.pathOf(object);
     this.recordWrite({
       kind: object.kind,
       namespace: object.metadata.namespace,
@@ -179,14 +157,11 @@ export class Applier {
       verb: 'delete',
     });
     try {
-      await this.objects.delete(
-        asClientObject(structuredClone(object)),
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        'Background',
-      );
+      await kubeRequest(this.connection, {
+        method: 'DELETE',
+        path,
+        query: { propagationPolicy: 'Background' },
+      });
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -194,9 +169,67 @@ export class Applier {
     }
   }
 
+  private async pathOf(object: DesiredObject): Promise<string> {
+    const resource = await this.resources.resolve(object.apiVersion, object.kind);
+    return objectPath(resource, object.metadata.name, object.metadata.namespace);
+  }
+
   private recordWrite(write: WriteRecord): void {
     this.writeCount += 1;
     this.onWrite?.(write);
+  }
+}
+
+const APPLY_PATCH = 'application/apply-patch+yaml';
+
+interface ApiResourceList {
+  readonly resources?: readonly {
+    readonly name: string;
+    readonly kind: string;
+    readonly namespaced: boolean;
+  }[];
+}
+
+/**
+ * The URL of a kind: the built-in kinds the operator writes are known; any other is looked up once per
+ * group version by discovery (as client-node's KubernetesObjectApi does), e.g. ServiceMonitor.
+ */
+class ResourceResolver {
+  private readonly known = new Map<string, ResourceType>(
+    Object.values(builtInResources).map((type) => [`${apiVersionOf(type)}/${type.kind}`, type]),
+  );
+  private readonly discovered = new Map<string, Promise<ApiResourceList>>();
+  private readonly connection: KubeConnection;
+
+  constructor(connection: KubeConnection) {
+    this.connection = connection;
+  }
+
+  async resolve(apiVersion: string, kind: string): Promise<ResourceType> {
+    const known = this.known.get(`${apiVersion}/${kind}`);
+    if (known !== undefined) return known;
+    let list = this.discovered.get(apiVersion);
+    if (list === undefined) {
+      list = getJson<ApiResourceList>(
+        this.connection,
+        apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`,
+      );
+      this.discovered.set(apiVersion, list);
+      // A failed lookup is tried again next time.
+      list.catch(() => this.discovered.delete(apiVersion));
+    }
+    const found = (await list).resources?.find((r) => r.kind === kind && !r.name.includes('/'));
+    if (found === undefined) throw new Error(`the apiserver serves no ${kind} in ${apiVersion}`);
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+    const type: ResourceType = {
+      group: group ?? '',
+      version: version ?? apiVersion,
+      kind,
+      plural: found.name,
+      namespaced: found.namespaced,
+    };
+    this.known.set(`${apiVersion}/${kind}`, type);
+    return type;
   }
 }
 
@@ -220,12 +253,4 @@ function requireNamespace(target: StatusTarget): string {
   if (target.namespace === undefined)
     throw new Error(`${target.resource.kind} ${target.name} needs a namespace`);
   return target.namespace;
-}
-
-/**
- * A plain object as client-node's KubernetesObject, whose metadata is typed as a model class (with
- * Date timestamps): the JSON on the wire is the same.
- */
-function asClientObject(object: DesiredObject): KubernetesObject {
-  return object as unknown as KubernetesObject;
 }

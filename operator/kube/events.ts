@@ -1,7 +1,6 @@
-import { PatchStrategy } from '@kubernetes/client-node';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { systemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
+import type { KubeConnection } from './kube-connection.ts';
 import { kubeRequest } from './kube-request.ts';
 import { microTime } from './lease-decision.ts';
 import { builtInResources, collectionPath, objectPath } from './resource-type.ts';
@@ -206,7 +205,7 @@ export function redactNote(note: string): string {
 }
 
 /** Events written to the apiserver. */
-export function kubeEventSink(kubeConfig: KubeConfig): EventSink {
+export function kubeEventSink(kubeConfig: KubeConnection): EventSink {
   const events = builtInResources.event;
   return {
     async create(namespace, body) {
@@ -217,7 +216,7 @@ export function kubeEventSink(kubeConfig: KubeConfig): EventSink {
         method: 'PATCH',
         path: objectPath(events, name, namespace),
         body: { series },
-        contentType: PatchStrategy.MergePatch,
+        contentType: 'application/merge-patch+json',
       });
     },
   };

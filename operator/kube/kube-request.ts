@@ -1,7 +1,7 @@
-import { HttpMethod, RequestContext } from '@kubernetes/client-node';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { fetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import { kubeApiError } from './api-error.ts';
+import type { AuthenticatedRequest, KubeConnection } from './kube-connection.ts';
 
 export interface KubeRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -16,29 +16,28 @@ export interface KubeRequest {
 
 /**
  * A plain JSON request to the apiserver, authenticated exactly as client-node's Watch is (same
- * credentials and TLS dispatcher). Used where the typed clients get in the way: they deserialize
- * built-in kinds into model classes with Date timestamps while watch events stay plain JSON (an
- * informer's cache would hold both shapes), and they type MicroTime fields as Date but send a Date
- * with three fractional digits, which the apiserver rejects.
+ * credentials and TLS dispatcher). All the operator's requests go this way: client-node's typed clients
+ * deserialize built-in kinds into model classes with Date timestamps while watch events stay plain JSON
+ * (an informer's cache would hold both shapes), they type MicroTime fields as Date but send a Date with
+ * three fractional digits, which the apiserver rejects, and they load client-node's whole generated API.
  */
-export async function kubeRequest<T>(kubeConfig: KubeConfig, request: KubeRequest): Promise<T> {
-  const cluster = kubeConfig.getCurrentCluster();
+export async function kubeRequest<T>(connection: KubeConnection, request: KubeRequest): Promise<T> {
+  const cluster = connection.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(cluster.server + request.path);
   for (const [key, value] of Object.entries(request.query ?? {})) {
     if (value !== undefined) url.searchParams.set(key, value);
   }
-  const context = new RequestContext(url.toString(), HttpMethod[request.method]);
-  await kubeConfig.applySecurityAuthentication(context);
-  const headers = context.getHeaders();
+  const auth = new Credentials();
+  await connection.applySecurityAuthentication(auth);
+  const headers = auth.headers;
   headers.accept = 'application/json';
   if (request.body !== undefined) headers['content-type'] = request.contentType ?? 'application/json';
-  const dispatcher = context.getDispatcher();
   const response = await fetch(url, {
     method: request.method,
     headers,
     ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
-    ...(dispatcher ? { dispatcher } : {}),
+    ...(auth.dispatcher ? { dispatcher: auth.dispatcher } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   });
   const text = await response.text();
@@ -46,8 +45,22 @@ export async function kubeRequest<T>(kubeConfig: KubeConfig, request: KubeReques
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** What applySecurityAuthentication fills in: headers (a token) and the TLS dispatcher. */
+class Credentials implements AuthenticatedRequest {
+  readonly headers: Record<string, string> = {};
+  dispatcher: Dispatcher | undefined;
+
+  setHeaderParam(key: string, value: string): void {
+    this.headers[key] = value;
+  }
+
+  setDispatcher(dispatcher: Dispatcher): void {
+    this.dispatcher = dispatcher;
+  }
+}
+
 export function getJson<T>(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeConnection,
   path: string,
   query?: Readonly<Record<string, string | undefined>>,
 ): Promise<T> {

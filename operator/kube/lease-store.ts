@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from './kube-connection.ts';
 import { isNotFound } from './api-error.ts';
 import { kubeRequest } from './kube-request.ts';
 import type { LeaseRecord } from './lease-decision.ts';
@@ -24,7 +24,7 @@ interface LeaseJson {
 }
 
 /** A coordination.k8s.io/v1 Lease, read and replaced as plain JSON. */
-export function kubeLeaseStore(kubeConfig: KubeConfig, namespace: string, name: string): LeaseStore {
+export function kubeLeaseStore(kubeConfig: KubeConnection, namespace: string, name: string): LeaseStore {
   const lease = builtInResources.lease;
   const body = (record: LeaseRecord, resourceVersion?: string) => ({
     apiVersion: 'coordination.k8s.io/v1',

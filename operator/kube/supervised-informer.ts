@@ -1,16 +1,11 @@
-import { makeInformer } from '@kubernetes/client-node';
-import type {
-  Informer,
-  KubeConfig,
-  KubernetesListObject,
-  KubernetesObject,
-  ObjectCache,
-} from '@kubernetes/client-node';
+import type { KubernetesListObject, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
 import { KeyedBackoff } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { systemClock } from './clock.ts';
 import type { Clock, TimerHandle } from './clock.ts';
+import type { KubeConnection } from './kube-connection.ts';
 import { getJson } from './kube-request.ts';
+import { ListWatch } from './list-watch.ts';
 import { collectionPath } from './resource-type.ts';
 import type { ResourceType } from './resource-type.ts';
 
@@ -30,11 +25,16 @@ export type InformerEventType = 'add' | 'update' | 'delete' | 'resync';
 export type InformerHandler<T> = (type: InformerEventType, object: T) => void;
 
 export interface SupervisedInformerOptions<T> {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConnection;
   readonly resource: ResourceType;
   /** Namespaces to watch (one list+watch each); empty or absent: all namespaces, one cluster-wide watch. */
   readonly namespaces?: readonly string[];
   readonly labelSelector?: string;
+  /**
+   * What of each object to keep (a copy with less in it), before it is cached or delivered: a child whose
+   * spec nothing reads need not be held whole (client-go's SetTransform). `managedFields` always go.
+   */
+  readonly transform?: (object: T) => T;
   /** Period of the resync; 0 turns it off. Default 5 min. */
   readonly resyncMs?: number;
   /** Delay before restarting a stopped informer. Default 1 s doubling to 30 s. */
@@ -53,7 +53,7 @@ export const DEFAULT_RESTART_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 3
 /** One list+watch: per namespace, or one for the whole cluster. */
 interface Unit {
   readonly scope: string;
-  readonly informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  readonly informer: ListWatch;
   listed: boolean;
   /** Set by the list function; the cache is filled once `start()` resolved after it. */
   listSucceeded: boolean;
@@ -63,9 +63,9 @@ interface Unit {
 }
 
 /**
- * client-node's informer (a ListWatch) relists on 410 Gone and reconnects after a clean close or a
- * client-side timeout, but on any other error (apiserver down, connection reset, 5xx, a failed list)
- * it emits `error` and stops for good. This restarts it with backoff, keeping its cache and
+ * The list-watch (list-watch.ts) relists on 410 Gone and reconnects after a clean close or a client-side
+ * timeout, but on any other error (apiserver down, connection reset, 5xx, a failed list) it emits `error`
+ * and stops. This restarts it with backoff, keeping its cache and
  * resourceVersion so a restart resumes the watch rather than relisting; resyncs periodically; and
  * says when the first list is in (`synced`), before which a controller must not trust the cache.
  */
@@ -173,11 +173,15 @@ export class SupervisedInformer<T extends CachedObject> implements ObjectCache<T
     let unit: Unit;
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
       const result = await getJson<KubernetesListObject<KubernetesObject>>(kubeConfig, path, query);
-      for (const object of result.items) withoutManagedFields(object);
       unit.listSucceeded = true;
       return result;
     };
-    const informer = makeInformer(kubeConfig, path, list, labelSelector);
+    const keep = this.options.transform;
+    const transform = (object: KubernetesObject): KubernetesObject => {
+      const stripped = withoutManagedFields(object);
+      return keep ? (keep(stripped as unknown as T) as unknown as KubernetesObject) : stripped;
+    };
+    const informer = new ListWatch(kubeConfig, path, list, labelSelector, transform);
     unit = {
       scope: namespace ?? '',
       informer,
@@ -187,12 +191,11 @@ export class SupervisedInformer<T extends CachedObject> implements ObjectCache<T
       restartTimer: undefined,
     };
     if (namespace !== undefined) this.byNamespace.set(namespace, unit);
-    // The watch stores the object before it calls back: stripped here, it is stripped in the cache.
     informer.on('add', (object) => {
-      this.deliver('add', withoutManagedFields(object) as unknown as T);
+      this.deliver('add', object as unknown as T);
     });
     informer.on('update', (object) => {
-      this.deliver('update', withoutManagedFields(object) as unknown as T);
+      this.deliver('update', object as unknown as T);
     });
     informer.on('delete', (object) => {
       this.deliver('delete', object as unknown as T);

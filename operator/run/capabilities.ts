@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../kube/kube-connection.ts';
 import { isNotFound } from '../kube/api-error.ts';
 import { getJson } from '../kube/kube-request.ts';
 import type { ClusterCapabilities } from '../render/capabilities.ts';
@@ -10,7 +10,7 @@ const serviceMonitorCrd =
  * What the cluster offers, asked of the apiserver: the minor version (the preStop sleep action) and
  * whether the ServiceMonitor CRD exists. Read-only requests; the chart grants reading CRDs cluster-wide.
  */
-export async function discoverCapabilities(kubeConfig: KubeConfig): Promise<ClusterCapabilities> {
+export async function discoverCapabilities(kubeConfig: KubeConnection): Promise<ClusterCapabilities> {
   const version = await getJson<{ major?: string; minor?: string }>(kubeConfig, '/version');
   // Some distributions report "30+".
   const kubernetesMinor = Number.parseInt(version.minor ?? '', 10);

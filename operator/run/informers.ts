@@ -1,9 +1,10 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../kube/kube-connection.ts';
 import { builtInResources } from '../kube/resource-type.ts';
 import type { ResourceType } from '../kube/resource-type.ts';
 import { SupervisedInformer } from '../kube/supervised-informer.ts';
 import type { CachedObject, SupervisedInformerOptions } from '../kube/supervised-informer.ts';
 import { managedBy } from '../render/labels.ts';
+import { deploymentFields, jobFields, metadataOnly } from './cache-transforms.ts';
 import type { Caches } from '../controllers/caches.ts';
 import { customResources } from '../controllers/resources.ts';
 
@@ -16,7 +17,7 @@ export interface InformerSet {
 }
 
 export interface InformerSetOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConnection;
   readonly namespaces: readonly string[];
   readonly onRestart: (resource: ResourceType) => void;
   readonly onError: (resource: ResourceType, error: unknown, restartInMs: number) => void;
@@ -25,19 +26,21 @@ export interface InformerSetOptions {
 /**
  * One supervised informer per kind the controllers read. Secrets are cached unfiltered because the
  * Secrets a gateway references are the user's (no label of ours); everything the operator makes is
- * selected by its managed-by label.
+ * selected by its managed-by label, and kept only in the part the controllers read (cache-transforms.ts).
  */
 export function createInformers(options: InformerSetOptions): InformerSet {
   const all: SupervisedInformer<CachedObject>[] = [];
   const make = <T extends CachedObject>(
     resource: ResourceType,
     labelSelector?: string,
+    transform?: (object: T) => T,
   ): SupervisedInformer<T> => {
     const informerOptions: SupervisedInformerOptions<T> = {
       kubeConfig: options.kubeConfig,
       resource,
       namespaces: options.namespaces,
       ...(labelSelector !== undefined ? { labelSelector } : {}),
+      ...(transform !== undefined ? { transform } : {}),
       onRestart: () => {
         options.onRestart(resource);
       },
@@ -54,13 +57,13 @@ export function createInformers(options: InformerSetOptions): InformerSet {
     models: make(customResources.model),
     virtualKeys: make(customResources.virtualKey),
     secrets: make(builtInResources.secret),
-    configMaps: make(builtInResources.configMap, ownedSelector),
-    services: make(builtInResources.service, ownedSelector),
-    serviceAccounts: make(builtInResources.serviceAccount, ownedSelector),
-    deployments: make(builtInResources.deployment, ownedSelector),
-    jobs: make(builtInResources.job, ownedSelector),
-    horizontalPodAutoscalers: make(builtInResources.horizontalPodAutoscaler, ownedSelector),
-    podDisruptionBudgets: make(builtInResources.podDisruptionBudget, ownedSelector),
+    configMaps: make(builtInResources.configMap, ownedSelector, metadataOnly),
+    services: make(builtInResources.service, ownedSelector, metadataOnly),
+    serviceAccounts: make(builtInResources.serviceAccount, ownedSelector, metadataOnly),
+    deployments: make(builtInResources.deployment, ownedSelector, deploymentFields),
+    jobs: make(builtInResources.job, ownedSelector, jobFields),
+    horizontalPodAutoscalers: make(builtInResources.horizontalPodAutoscaler, ownedSelector, metadataOnly),
+    podDisruptionBudgets: make(builtInResources.podDisruptionBudget, ownedSelector, metadataOnly),
   };
   return { caches, all };
 }

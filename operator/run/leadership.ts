@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../kube/kube-connection.ts';
 import type { Logger } from 'pino';
 import { describeKubeError } from '../kube/api-error.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
@@ -10,7 +10,7 @@ export const leaseName = 'switchyard-operator';
 
 export interface LeadershipOptions {
   readonly elect: boolean;
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: KubeConnection;
   readonly leaseNamespace: string;
   readonly identity: string;
   readonly metrics: OperatorMetrics;

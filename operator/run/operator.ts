@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../kube/kube-connection.ts';
 import type { Logger } from 'pino';
 import type { ControllerContext } from '../controllers/context.ts';
 import { gatewayKey } from '../controllers/event-mapping.ts';
@@ -39,7 +39,7 @@ export interface Operator {
  */
 export async function startOperator(
   options: RunOptions,
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeConnection,
   log: Logger,
 ): Promise<Operator> {
   const metrics = new OperatorMetrics();
@@ -204,7 +204,7 @@ export async function startOperator(
 }
 
 /** The apiserver may not answer yet when the pod starts: try until it does. */
-async function discoverWithRetry(kubeConfig: KubeConfig, log: Logger): Promise<ClusterCapabilities> {
+async function discoverWithRetry(kubeConfig: KubeConnection, log: Logger): Promise<ClusterCapabilities> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await discoverCapabilities(kubeConfig);

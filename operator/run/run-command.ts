@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { describeKubeError } from '../kube/api-error.ts';
-import { reuseConnections } from '../kube/reuse-connections.ts';
+import { loadKubeConnection } from '../kube/kube-connection.ts';
 import { createLogger } from './logger.ts';
 import { startOperator } from './operator.ts';
 import { parseRunOptions, runUsage, UsageError } from './options.ts';
@@ -18,10 +17,8 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     return 2;
   }
   const log = createLogger(options.logLevel);
-  const kubeConfig = new KubeConfig();
   // KUBECONFIG or ~/.kube/config on a workstation; the service account's token inside a pod.
-  kubeConfig.loadFromDefault();
-  reuseConnections(kubeConfig);
+  const kubeConfig = await loadKubeConnection();
   log.info(
     {
       identity: options.identity,
