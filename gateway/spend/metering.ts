@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { flatUuid } from '../flat-uuid.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/authenticator.ts';
 import { admitKey } from '../auth/key-admission.ts';
@@ -166,7 +166,7 @@ class RequestMeter implements Meter {
       routed.completionTokens = usage.completionTokens;
     }
     this.#options.buffer.add({
-      id: randomUUID(),
+      id: flatUuid(),
       requestId: this.#request.id,
       keyHash: policy?.key.hash ?? null,
       keySource: policy === undefined ? null : policy.key.source.kind,

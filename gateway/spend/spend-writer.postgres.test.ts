@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../db/database.ts';
+import { databaseSettingsOf } from '../db/settings.ts';
+import { createPostgresDatabase, realPostgres, type TestStore } from '../test-support/test-database.ts';
+import type { SpendRecord } from './spend-record.ts';
+import { writeSpendBatch } from './spend-writer.ts';
+
+const logger = pino({ level: 'silent' });
+
+const spendOf = (
+  key: Pick<SpendRecord, 'keyHash' | 'keySource' | 'budgetDuration'>,
+  cost: number,
+): SpendRecord => ({
+  id: randomUUID(),
+  requestId: `req-${randomUUID()}`,
+  ...key,
+  keyAlias: key.keyHash === null ? null : `alias-${key.keyHash}`,
+  modelGroup: 'gpt-4o',
+  deployment: 'd1',
+  provider: 'openai',
+  promptTokens: 12,
+  completionTokens: 9,
+  cost,
+  latencyMs: 4.6,
+  status: 200,
+  cacheHit: false,
+  createdAt: new Date('2026-12-01T10:00:00.123Z'),
+});
+
+describe.skipIf(!realPostgres())('spend batch writer', () => {
+  let store: TestStore;
+  let database: Database;
+
+  beforeAll(async () => {
+    store = await createPostgresDatabase();
+    database = await Database.open(databaseSettingsOf({}, store.env), logger);
+    await database.start();
+    await database.query(`INSERT INTO switchyard_keys (hash, source) VALUES ('hash-api', 'api')`);
+  });
+  afterAll(async () => {
+    await database.close();
+    await store.dispose();
+  });
+
+  const write = (records: readonly SpendRecord[]) =>
+    database.transaction((client) => writeSpendBatch(client, records));
+  const spendOfKey = async (hash: string) =>
+    (await database.query<{ spend: number }>('SELECT spend FROM switchyard_keys WHERE hash = $1', [hash]))[0]
+      ?.spend;
+
+  it('writes every row as given and each key its spend once, also when the batch comes again', async () => {
+    const api = { keyHash: 'hash-api', keySource: 'api', budgetDuration: null } as const;
+    const file = { keyHash: 'hash-file', keySource: 'file', budgetDuration: '30d' } as const;
+    const none = { keyHash: null, keySource: null, budgetDuration: null } as const;
+    const batch = [spendOf(api, 0.25), spendOf(file, 0.5), spendOf(api, 0.125), spendOf(none, 1)];
+
+    expect(await write(batch)).toBe(4);
+    expect(await spendOfKey('hash-api')).toBe(0.375);
+    expect(await spendOfKey('hash-file')).toBe(0.5);
+    const [row] = await database.query<Record<string, unknown>>(
+      'SELECT * FROM switchyard_spend_logs WHERE id = $1',
+      [batch[1]?.id],
+    );
+    expect(row).toMatchObject({
+      request_id: batch[1]?.requestId,
+      key_hash: 'hash-file',
+      key_alias: 'alias-hash-file',
+      model_group: 'gpt-4o',
+      deployment: 'd1',
+      provider: 'openai',
+      prompt_tokens: 12,
+      completion_tokens: 9,
+      cost: 0.5,
+      latency_ms: 5,
+      status: 200,
+      cache_hit: false,
+      created_at: new Date('2026-12-01T10:00:00.123Z'),
+    });
+    // The file key's first row starts its budget period.
+    const [fileKey] = await database.query<{ budget_duration: string; budget_reset_at: Date }>(
+      `SELECT budget_duration, budget_reset_at FROM switchyard_keys WHERE hash = 'hash-file'`,
+    );
+    expect(fileKey?.budget_duration).toBe('30d');
+    expect(fileKey?.budget_reset_at.getTime()).toBeGreaterThan(Date.parse('2026-12-01T10:00:00Z'));
+
+    // A retried batch (its commit was lost) with one new row: only the new row and its spend count.
+    const again = [...batch, spendOf(api, 2)];
+    expect(await write(again)).toBe(1);
+    expect(await spendOfKey('hash-api')).toBe(2.375);
+    expect(await spendOfKey('hash-file')).toBe(0.5);
+    const [count] = await database.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM switchyard_spend_logs',
+    );
+    expect(count?.n).toBe(5);
+  });
+});
