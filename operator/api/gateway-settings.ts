@@ -8,6 +8,12 @@ const fallback = z.object({
   fallbacks: z.array(z.string().min(1).max(256)).min(1).max(16).describe('Groups tried in order.'),
 });
 
+const modelGroupAlias = z.object({
+  alias: z.string().min(1).max(256).describe('The name clients send.'),
+  modelName: z.string().min(1).max(256).describe('The model group it is served by.'),
+  hidden: z.boolean().optional().describe('Served, but not listed in /v1/models.'),
+});
+
 export const gatewaySettings = z
   .object({
     requestTimeoutSeconds: int
@@ -43,6 +49,12 @@ export const gatewaySettings = z
       .max(16)
       .optional()
       .describe('Groups tried when any group fails.'),
+    modelGroupAliases: z
+      .array(modelGroupAlias)
+      .max(256)
+      .optional()
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['alias'] })
+      .describe('Other names for model groups (router_settings.model_group_alias).'),
     cache: z
       .object({
         enabled: z.boolean().default(false).describe('Cache responses of identical requests.'),

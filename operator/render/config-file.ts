@@ -32,6 +32,7 @@ export function configFile(gateway: LLMGateway, models: readonly ModelDeployment
   setIf(router, 'num_retries', settings.numRetries);
   setIf(router, 'allowed_fails', settings.allowedFails);
   setIf(router, 'cooldown_time', settings.cooldownSeconds);
+  setIf(router, 'model_group_alias', settings.modelGroupAliases && aliasMap(settings.modelGroupAliases));
 
   const general: Section = {};
   setIf(general, 'proxy_batch_write_at', settings.batchWriteIntervalSeconds);
@@ -42,6 +43,14 @@ export function configFile(gateway: LLMGateway, models: readonly ModelDeployment
   if (Object.keys(router).length > 0) config.router_settings = router;
   if (Object.keys(general).length > 0) config.general_settings = general;
   return config;
+}
+
+/** LiteLLM's form: `alias: group`, or `alias: {model, hidden}` for an alias kept out of the model list. */
+function aliasMap(aliases: NonNullable<LLMGateway['spec']['gateway']['modelGroupAliases']>): Section {
+  const map: Section = {};
+  for (const { alias, modelName, hidden } of [...aliases].sort((a, b) => compare(a.alias, b.alias)))
+    map[alias] = hidden === true ? { model: modelName, hidden: true } : modelName;
+  return map;
 }
 
 /** Group order, then name: informer order must not change the file. */

@@ -41,6 +41,10 @@ const target = postgresGateway({
     routingStrategy: 'least-busy',
     numRetries: 2,
     fallbacks: [{ modelName: 'gpt-4o', fallbacks: ['claude-sonnet'] }],
+    modelGroupAliases: [
+      { alias: 'sonnet', modelName: 'claude-sonnet', hidden: true },
+      { alias: 'gpt-4', modelName: 'gpt-4o' },
+    ],
   },
 });
 
@@ -65,6 +69,12 @@ describe('configMap', () => {
     ]);
     expect(loaded.routerSettings).toMatchObject({ routing_strategy: 'least-busy', num_retries: 2 });
     expect(loaded.litellmSettings.fallbacks).toEqual([{ 'gpt-4o': ['claude-sonnet'] }]);
+    expect(loaded.routerSettings.model_group_alias).toEqual({
+      'gpt-4': 'gpt-4o',
+      sonnet: { model: 'claude-sonnet', hidden: true },
+    });
+    // Both aliases name groups that exist: the loader has nothing to say about them.
+    expect(loaded.problems.filter((problem) => problem.path.includes('model_group_alias'))).toEqual([]);
   });
 
   it('references credentials as files, never as values', () => {
