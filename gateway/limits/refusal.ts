@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { GatewayError } from '../errors.ts';
 import type { LimitCheck } from './limit-check.ts';
 
@@ -24,10 +25,24 @@ export function keyLimitRefusal(check: LimitCheck, retryMs: number, usage: numbe
   });
 }
 
+/** LiteLLM's header names, per unit: built once, not per response. */
+const headerNames = {
+  requests: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests'],
+  tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens'],
+} as const;
+
 /** `x-ratelimit-limit-*` and `x-ratelimit-remaining-*` for a request or token limit. */
 export function limitHeaders(check: LimitCheck, remaining: number): Record<string, string> {
   if (check.kind === 'p' || check.kind === 's') return {};
   return rateLimitHeaders(check.kind === 'r' ? 'requests' : 'tokens', check.limit, remaining);
+}
+
+/** The same headers set on a reply as it is admitted, without an object for them. */
+export function setLimitHeaders(reply: FastifyReply, check: LimitCheck, remaining: number): void {
+  if (check.kind === 'p' || check.kind === 's') return;
+  const [limitName, remainingName] = headerNames[check.kind === 'r' ? 'requests' : 'tokens'];
+  reply.header(limitName, String(check.limit));
+  reply.header(remainingName, String(Math.max(0, Math.floor(remaining))));
 }
 
 /** LiteLLM's header names for one key limit, counted in Redis or in this process. */
@@ -36,8 +51,6 @@ export function rateLimitHeaders(
   limit: number,
   remaining: number,
 ): Record<string, string> {
-  return {
-    [`x-ratelimit-limit-${unit}`]: String(limit),
-    [`x-ratelimit-remaining-${unit}`]: String(Math.max(0, Math.floor(remaining))),
-  };
+  const [limitName, remainingName] = headerNames[unit];
+  return { [limitName]: String(limit), [remainingName]: String(Math.max(0, Math.floor(remaining))) };
 }

@@ -4,7 +4,7 @@ import type { Deployment } from '../providers/types.ts';
 import type { DeploymentAdmission } from '../router/admission.ts';
 import type { RouteResult } from '../router/router.ts';
 import { deploymentCounter, type AdmitResult, type LimitCheck } from './limit-check.ts';
-import { keyLimitRefusal, limitHeaders } from './refusal.ts';
+import { keyLimitRefusal, setLimitHeaders } from './refusal.ts';
 import type { SharedBudgets } from './shared-budgets.ts';
 import type { SharedLimiter } from './shared-limiter.ts';
 
@@ -153,8 +153,9 @@ export class RequestAdmission implements DeploymentAdmission {
     }
     this.#lastDeployment = deployment.id;
     let spend: { check: LimitCheck; shared: number } | undefined;
-    for (const [index, check] of checks.entries()) {
-      const used = result.usage[index] ?? 0;
+    let index = 0;
+    for (const check of checks) {
+      const used = result.usage[index++] ?? 0;
       if (check.kind === 's') {
         this.#keyAdmitted = true;
         this.#spendCounter = check.key;
@@ -163,10 +164,7 @@ export class RequestAdmission implements DeploymentAdmission {
       }
       if (check.scope === 'key') {
         this.#keyAdmitted = true;
-        if (check.kind !== 'p') {
-          for (const [name, value] of Object.entries(limitHeaders(check, check.limit - used)))
-            this.#reply.header(name, value);
-        }
+        setLimitHeaders(this.#reply, check, check.limit - used);
       } else {
         this.#limiter.usage.record(
           deployment.id,

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { StoredKey } from '../auth/stored-key.ts';
 import type { VirtualKeyPolicy } from '../auth/virtual-key-policy.ts';
 import type { KeyLease, KeyRateLimiter } from '../auth/key-limits.ts';
 import type { GatewayConfig } from '../config/load.ts';
@@ -43,9 +44,11 @@ export class SharedLimits {
     if (policy !== undefined && key !== undefined) {
       const budget = this.budgets.checkOf(policy, new Date());
       if (budget !== undefined) keyChecks.push(budget);
-      if (key.maxParallelRequests !== null) keyChecks.push(check('p', key.hash, key.maxParallelRequests, 1));
-      if (key.rpmLimit !== null) keyChecks.push(check('r', key.hash, key.rpmLimit, 1));
-      if (key.tpmLimit !== null) keyChecks.push(check('t', key.hash, key.tpmLimit, estimatedTokens));
+      const counters = countersOf(key);
+      if (key.maxParallelRequests !== null)
+        keyChecks.push(check('p', counters.p, key.maxParallelRequests, 1));
+      if (key.rpmLimit !== null) keyChecks.push(check('r', counters.r, key.rpmLimit, 1));
+      if (key.tpmLimit !== null) keyChecks.push(check('t', counters.t, key.tpmLimit, estimatedTokens));
     }
     const countDeployments = usageBased(this.#config());
     if (keyChecks.length === 0 && !countDeployments) return undefined;
@@ -56,8 +59,20 @@ export class SharedLimits {
   }
 }
 
-function check(kind: 'r' | 't' | 'p', hash: string, limit: number, amount: number): LimitCheck {
-  return { kind, key: keyCounter(hash, kind), limit, amount, scope: 'key' };
+function check(kind: 'r' | 't' | 'p', counter: string, limit: number, amount: number): LimitCheck {
+  return { kind, key: counter, limit, amount, scope: 'key' };
+}
+
+/** A key's counter names, made once per cached key rather than per request. */
+const counterNames = new WeakMap<StoredKey, Readonly<Record<'r' | 't' | 'p', string>>>();
+
+function countersOf(key: StoredKey): Readonly<Record<'r' | 't' | 'p', string>> {
+  let names = counterNames.get(key);
+  if (names === undefined) {
+    names = { r: keyCounter(key.hash, 'r'), t: keyCounter(key.hash, 't'), p: keyCounter(key.hash, 'p') };
+    counterNames.set(key, names);
+  }
+  return names;
 }
 
 export function usageBased(config: GatewayConfig): boolean {
