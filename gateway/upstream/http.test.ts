@@ -79,7 +79,7 @@ async function labelOf(
   request: UpstreamRequest,
 ): Promise<{ label: string; url: string }> {
   const response = await http.request(request);
-  return (await response.body.json()) as { label: string; url: string };
+  return JSON.parse(await response.body.text()) as { label: string; url: string };
 }
 
 describe('upstream HTTP', () => {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { ClientAbortError, ProviderError } from './errors.ts';
+import { UpstreamResponseHandler, type UpstreamResponse } from './response-handler.ts';
+
+export type { UpstreamBody, UpstreamResponse } from './response-handler.ts';
 
 /** TLS choices of one deployment: `ssl_verify: false`, or a CA bundle for a private endpoint. */
 export interface TlsSettings {
@@ -18,12 +20,6 @@ export interface UpstreamRequest {
   readonly tls: TlsSettings;
   /** Longest silence allowed between two body chunks once the response started. */
   readonly idleTimeoutMs: number;
-}
-
-export interface UpstreamResponse {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Dispatcher.ResponseData['body'];
 }
 
 interface ProxySettings {
@@ -66,17 +62,20 @@ export class UpstreamHttp {
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
     const url = this.#parse(request.url);
     try {
-      const response = await this.#dispatcher(request.tls).request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: request.method ?? 'POST',
-        headers: request.headers,
-        body: request.body ?? null,
-        signal: request.signal,
-        headersTimeout: 0,
-        bodyTimeout: request.idleTimeoutMs,
-      });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
+      const handler = new UpstreamResponseHandler(request.signal);
+      this.#dispatcher(request.tls).dispatch(
+        {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: request.method ?? 'POST',
+          headers: request.headers,
+          body: request.body ?? null,
+          headersTimeout: 0,
+          bodyTimeout: request.idleTimeoutMs,
+        },
+        handler,
+      );
+      return await handler.response;
     } catch (error) {
       throw networkFailure(error, request.signal, url.host);
     }

@@ -1,0 +1,124 @@
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClientAbortError } from './errors.ts';
+import { UpstreamHttp, type UpstreamRequest } from './http.ts';
+
+/** What the upstream does with the next request: the test sets it, the server runs it. */
+let behave: (response: ServerResponse) => void = (response) => response.end();
+const closed: string[] = [];
+const server = createServer((request, response) => {
+  request.resume();
+  response.on('close', () => closed.push(response.writableFinished ? 'finished' : 'cut'));
+  behave(response);
+});
+const http = new UpstreamHttp();
+let base = '';
+
+beforeAll(async () => {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterEach(() => {
+  closed.length = 0;
+});
+afterAll(async () => {
+  await http.close();
+  server.closeAllConnections();
+  server.close();
+});
+
+const call = (signal = new AbortController().signal): UpstreamRequest => ({
+  url: `${base}/v1/chat/completions`,
+  headers: { 'content-type': 'application/json' },
+  body: '{}',
+  signal,
+  tls: { verify: true, caFile: undefined },
+  idleTimeoutMs: 5_000,
+});
+
+const cutSeen = async () => {
+  while (!closed.includes('cut')) await sleep(5);
+};
+
+describe('upstream responses through the dispatch handler', () => {
+  it('passes a body larger than the buffers whole, read slowly (paused and resumed)', async () => {
+    const chunk = 'x'.repeat(64 * 1024);
+    behave = (response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < 64; i++) response.write(chunk);
+      response.end('end');
+    };
+    const response = await http.request(call());
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/plain');
+    let length = 0;
+    for await (const part of response.body) {
+      length += (part as Buffer).length;
+      await sleep(1);
+    }
+    expect(length).toBe(64 * chunk.length + 3);
+  });
+
+  it('reads a JSON answer whole with text()', async () => {
+    behave = (response) =>
+      response.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{}}');
+    const response = await http.request(call());
+    expect([response.status, await response.body.text()]).toEqual([400, '{"error":{}}']);
+  });
+
+  it('gives up waiting for the headers when the signal fires, and hangs up on the upstream', async () => {
+    behave = () => undefined; // never answers
+    const abort = new AbortController();
+    const pending = http.request(call(abort.signal));
+    await sleep(50);
+    abort.abort(new ClientAbortError());
+    await expect(pending).rejects.toBeInstanceOf(ClientAbortError);
+    await cutSeen();
+  });
+
+  it('ends a body in progress when the signal fires', async () => {
+    behave = (response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: {}\n\n'); // and nothing more
+    };
+    const abort = new AbortController();
+    const response = await http.request(call(abort.signal));
+    const read = (async () => {
+      for await (const part of response.body) expect(String(part)).toBe('data: {}\n\n');
+    })();
+    await sleep(50);
+    abort.abort(new ClientAbortError());
+    await expect(read).rejects.toBeInstanceOf(ClientAbortError);
+    await cutSeen();
+  });
+
+  it('hangs up on the upstream when a stream is left before its end', async () => {
+    behave = (response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: 1\n\n');
+      setTimeout(() => response.write('data: 2\n\n'), 20);
+    };
+    const response = await http.request(call());
+    for await (const part of response.body) {
+      expect(String(part)).toBe('data: 1\n\n');
+      break; // the consumer stops: the body is destroyed
+    }
+    await cutSeen();
+  });
+
+  it('does not start a request whose signal fired while it waited to be sent', async () => {
+    const abort = new AbortController();
+    abort.abort(new ClientAbortError());
+    let seen = 0;
+    behave = (response) => {
+      seen++;
+      response.end();
+    };
+    await expect(http.request(call(abort.signal))).rejects.toBeInstanceOf(ClientAbortError);
+    expect(seen).toBe(0);
+  });
+});
