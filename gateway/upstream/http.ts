@@ -3,7 +3,7 @@ import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { ClientAbortError, ProviderError } from './errors.ts';
 import { UpstreamResponseHandler, type UpstreamResponse } from './response-handler.ts';
 
-export type { UpstreamBody, UpstreamResponse } from './response-handler.ts';
+export type { UpstreamResponse } from './response-handler.ts';
 
 /** TLS choices of one deployment: `ssl_verify: false`, or a CA bundle for a private endpoint. */
 export interface TlsSettings {
