@@ -1,4 +1,3 @@
-import { flatUuid } from './flat-uuid.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,6 +9,7 @@ import { ServedModels } from './config/served-models.ts';
 import type { Database } from './db/database.ts';
 import { SecretBox } from './db/secret-box.ts';
 import { StoredModels } from './db/stored-models.ts';
+import { flatUuid } from './flat-uuid.ts';
 import type { SpendBuffer } from './spend/spend-buffer.ts';
 import { Dependencies } from './observability/dependencies.ts';
 import { Lifecycle } from './observability/lifecycle.ts';

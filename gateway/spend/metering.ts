@@ -1,9 +1,9 @@
-import { flatUuid } from '../flat-uuid.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/authenticator.ts';
 import { admitKey } from '../auth/key-admission.ts';
 import type { KeyLease, KeyRateLimiter } from '../auth/key-limits.ts';
 import { GatewayError } from '../errors.ts';
+import { flatUuid } from '../flat-uuid.ts';
 import type { Deployment, Operation, RequestBody } from '../providers/types.ts';
 import type { RouteResult, Router } from '../router/router.ts';
 import { ClientAbortError } from '../upstream/errors.ts';
