@@ -12,6 +12,7 @@ import {
   generalSettingsSchema,
   litellmSettingsSchema,
   modelEntrySchema,
+  modelGroupAliases,
   notYetSupported,
   routerSettingsSchema,
   type GeneralSettings,
@@ -291,8 +292,7 @@ function checkAliases(
   problems: ConfigProblem[],
 ): void {
   const groups = new Set(deployments.map((deployment) => deployment.modelName));
-  for (const [alias, target] of Object.entries(router.model_group_alias ?? {})) {
-    const group = typeof target === 'string' ? target : target.model;
+  for (const { alias, group } of modelGroupAliases(router)) {
     const path = `router_settings.model_group_alias.${alias}`;
     if (groups.has(alias)) {
       problems.push({

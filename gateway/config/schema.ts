@@ -195,6 +195,24 @@ export type LitellmSettings = z.infer<typeof litellmSettingsSchema>;
 export type RouterSettings = z.infer<typeof routerSettingsSchema>;
 export type GeneralSettings = z.infer<typeof generalSettingsSchema>;
 
+export interface ModelGroupAlias {
+  readonly alias: string;
+  readonly group: string;
+  readonly hidden: boolean;
+}
+
+/**
+ * `router_settings.model_group_alias` as a list;
+ * both forms of an entry (`"gpt-4o"`, `{model, hidden}`) read alike.
+ */
+export function modelGroupAliases(router: RouterSettings): ModelGroupAlias[] {
+  return Object.entries(router.model_group_alias ?? {}).map(([alias, target]) =>
+    typeof target === 'string'
+      ? { alias, group: target, hidden: false }
+      : { alias, group: target.model, hidden: target.hidden ?? false },
+  );
+}
+
 /**
  * Settings LiteLLM users write that this gateway accepts but does not act on yet. Each is reported once,
  * so a migrated file loads and the user knows what is ignored.

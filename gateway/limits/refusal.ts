@@ -31,18 +31,26 @@ const headerNames = {
   tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens'],
 } as const;
 
+/** The unit a check's headers count in; parallel and spend checks send none. */
+function unitOf(check: LimitCheck): 'requests' | 'tokens' | undefined {
+  return check.kind === 'r' ? 'requests' : check.kind === 't' ? 'tokens' : undefined;
+}
+
+const remainingText = (remaining: number) => String(Math.max(0, Math.floor(remaining)));
+
 /** `x-ratelimit-limit-*` and `x-ratelimit-remaining-*` for a request or token limit. */
 export function limitHeaders(check: LimitCheck, remaining: number): Record<string, string> {
-  if (check.kind === 'p' || check.kind === 's') return {};
-  return rateLimitHeaders(check.kind === 'r' ? 'requests' : 'tokens', check.limit, remaining);
+  const unit = unitOf(check);
+  return unit === undefined ? {} : rateLimitHeaders(unit, check.limit, remaining);
 }
 
 /** The same headers set on a reply as it is admitted, without an object for them. */
 export function setLimitHeaders(reply: FastifyReply, check: LimitCheck, remaining: number): void {
-  if (check.kind === 'p' || check.kind === 's') return;
-  const [limitName, remainingName] = headerNames[check.kind === 'r' ? 'requests' : 'tokens'];
+  const unit = unitOf(check);
+  if (unit === undefined) return;
+  const [limitName, remainingName] = headerNames[unit];
   reply.header(limitName, String(check.limit));
-  reply.header(remainingName, String(Math.max(0, Math.floor(remaining))));
+  reply.header(remainingName, remainingText(remaining));
 }
 
 /** LiteLLM's header names for one key limit, counted in Redis or in this process. */
@@ -52,5 +60,5 @@ export function rateLimitHeaders(
   remaining: number,
 ): Record<string, string> {
   const [limitName, remainingName] = headerNames[unit];
-  return { [limitName]: String(limit), [remainingName]: String(Math.max(0, Math.floor(remaining))) };
+  return { [limitName]: String(limit), [remainingName]: remainingText(remaining) };
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatewayConfig } from '../config/load.ts';
+import { modelGroupAliases, type ModelGroupAlias } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Deployment, Operation, ProviderResult, RequestBody } from '../providers/types.ts';
@@ -80,7 +81,7 @@ export class Router {
     this.#options = options;
     this.#random = options.random ?? Math.random;
     this.#groups = groupByModelName(config.deployments);
-    this.#aliases = aliasesOf(config.routerSettings.model_group_alias ?? {}, this.#groups);
+    this.#aliases = aliasesOf(modelGroupAliases(config.routerSettings), this.#groups);
     this.stats = new DeploymentStats(now);
     this.cooldowns = new Cooldowns(
       {
@@ -356,27 +357,19 @@ function clientErrorOf(error: GatewayError | ProviderError): GatewayError {
   return error instanceof GatewayError ? error : toClientError(error);
 }
 
-export interface ModelGroupAlias {
-  readonly alias: string;
-  readonly group: string;
-  readonly hidden: boolean;
-}
-
 /**
  * `router_settings.model_group_alias`, keeping the aliases that name a served group. A group of the alias's own
  * name wins over the alias (the config check warns of both cases).
  */
 function aliasesOf(
-  setting: NonNullable<GatewayConfig['routerSettings']['model_group_alias']>,
+  aliases: readonly ModelGroupAlias[],
   groups: ReadonlyMap<string, readonly Deployment[]>,
 ): ReadonlyMap<string, ModelGroupAlias> {
-  const aliases = new Map<string, ModelGroupAlias>();
-  for (const [alias, target] of Object.entries(setting)) {
-    const group = typeof target === 'string' ? target : target.model;
-    const hidden = typeof target === 'string' ? false : (target.hidden ?? false);
-    if (groups.has(group) && !groups.has(alias)) aliases.set(alias, { alias, group, hidden });
-  }
-  return aliases;
+  return new Map(
+    aliases
+      .filter(({ alias, group }) => groups.has(group) && !groups.has(alias))
+      .map((entry) => [entry.alias, entry]),
+  );
 }
 
 function groupByModelName(deployments: readonly Deployment[]): ReadonlyMap<string, readonly Deployment[]> {

@@ -44,6 +44,14 @@ const cutSeen = async () => {
   while (!closed.includes('cut')) await sleep(5);
 };
 
+/** Fires `abort` while `pending` waits: `pending` fails with the reason, and the upstream is hung up on. */
+const abortWhileWaiting = async (abort: AbortController, pending: Promise<unknown>) => {
+  await sleep(50);
+  abort.abort(new ClientAbortError());
+  await expect(pending).rejects.toBeInstanceOf(ClientAbortError);
+  await cutSeen();
+};
+
 describe('upstream responses through the dispatch handler', () => {
   it('passes a body larger than the buffers whole, read slowly (paused and resumed)', async () => {
     const chunk = 'x'.repeat(64 * 1024);
@@ -73,11 +81,7 @@ describe('upstream responses through the dispatch handler', () => {
   it('gives up waiting for the headers when the signal fires, and hangs up on the upstream', async () => {
     behave = () => undefined; // never answers
     const abort = new AbortController();
-    const pending = http.request(call(abort.signal));
-    await sleep(50);
-    abort.abort(new ClientAbortError());
-    await expect(pending).rejects.toBeInstanceOf(ClientAbortError);
-    await cutSeen();
+    await abortWhileWaiting(abort, http.request(call(abort.signal)));
   });
 
   it('ends a body in progress when the signal fires', async () => {
@@ -90,10 +94,7 @@ describe('upstream responses through the dispatch handler', () => {
     const read = (async () => {
       for await (const part of response.body) expect(String(part)).toBe('data: {}\n\n');
     })();
-    await sleep(50);
-    abort.abort(new ClientAbortError());
-    await expect(read).rejects.toBeInstanceOf(ClientAbortError);
-    await cutSeen();
+    await abortWhileWaiting(abort, read);
   });
 
   it('hangs up on the upstream when a stream is left before its end', async () => {
