@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { batchedStdout } from './log-destination.ts';
 import { LogScrubber, secretEnvValues } from './scrubber.ts';
 
 /** Every field path where a secret can sit in what we log; pino blanks them before a line is written. */
@@ -66,7 +67,7 @@ export function createLogger(options: LoggerSettings = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     hooks: { streamWrite: (line) => scrubber.scrub(line) },
   };
-  const logger = options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+  const logger = pino(settings, options.destination ?? batchedStdout());
   Object.defineProperty(logger, kScrubber, { value: scrubber });
   return logger;
 }
