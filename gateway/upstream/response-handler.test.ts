@@ -78,6 +78,46 @@ describe('upstream responses through the dispatch handler', () => {
     expect([response.status, await response.body.text()]).toEqual([400, '{"error":{}}']);
   });
 
+  it('reads with text() a body that comes in pieces after the call, larger than the buffers', async () => {
+    const chunk = 'y'.repeat(64 * 1024);
+    behave = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('[');
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (++sent < 8) response.write(chunk);
+        else {
+          clearInterval(timer);
+          response.end(']');
+        }
+      }, 5);
+    };
+    const response = await http.request(call());
+    const text = await response.body.text();
+    expect(text).toBe(`[${chunk.repeat(7)}]`);
+    await expect(response.body.text()).rejects.toThrow('already being read');
+  });
+
+  it('fails text() when the upstream cuts the body short', async () => {
+    behave = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"partial":');
+      setTimeout(() => response.socket?.destroy(), 20);
+    };
+    const response = await http.request(call());
+    await expect(response.body.text()).rejects.toThrow();
+  });
+
+  it('ends a text() in progress when the signal fires', async () => {
+    behave = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"slow":'); // and nothing more
+    };
+    const abort = new AbortController();
+    const response = await http.request(call(abort.signal));
+    await abortWhileWaiting(abort, response.body.text());
+  });
+
   it('gives up waiting for the headers when the signal fires, and hangs up on the upstream', async () => {
     behave = () => undefined; // never answers
     const abort = new AbortController();
