@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CellCounter } from './counter-cells.ts';
 import type { DeploymentHealth } from './deployment-checks.ts';
 import type { KeyAliasLabel } from './key-alias-label.ts';
 
@@ -37,12 +38,11 @@ export class ComponentMetrics {
   #breaker: (() => BreakerState) | undefined;
   #deploymentHealth: (() => DeploymentHealth | undefined) | undefined;
   readonly #queryErrors: Counter;
-  readonly #spend: Counter<(typeof spendLabels)[number]>;
+  readonly #spend: CellCounter<(typeof spendLabels)[number]>;
   readonly #redisLatency: Histogram<'operation'>;
   readonly #cacheHits: Counter;
   readonly #cacheMisses: Counter;
   readonly #aliases: KeyAliasLabel;
-  readonly #spendChildren = new Map<string, Counter.Internal>();
 
   constructor(registry: Registry, prefix: string, aliases: KeyAliasLabel) {
     const registers = [registry];
@@ -87,7 +87,7 @@ export class ComponentMetrics {
         this.set(spendBuffer() ?? 0);
       },
     });
-    this.#spend = new Counter({
+    this.#spend = new CellCounter({
       name: `${prefix}spend_usd_total`,
       help: 'Cost of answered requests in USD, by model group and key alias',
       labelNames: spendLabels,
@@ -171,12 +171,9 @@ export class ComponentMetrics {
     if (usd <= 0) return;
     const alias = this.#aliases.of(keyAlias);
     const key = `${modelGroup}\u0000${alias}`;
-    let child = this.#spendChildren.get(key);
-    if (child === undefined) {
-      child = this.#spend.labels(modelGroup, alias);
-      this.#spendChildren.set(key, child);
-    }
-    child.inc(usd);
+    const spend =
+      this.#spend.find(key) ?? this.#spend.add(key, { model_group: modelGroup, key_alias: alias });
+    spend.inc(usd);
   }
 
   budgets(remaining: () => Iterable<BudgetRemaining>): void {

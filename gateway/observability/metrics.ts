@@ -3,6 +3,7 @@ import type { Router } from '../router/router.ts';
 import { gatewayVersion } from '../version.ts';
 import { ComponentMetrics } from './component-metrics.ts';
 import type { Dependencies, DependencyName } from './dependencies.ts';
+import { CellCounter } from './counter-cells.ts';
 import { KeyAliasLabel } from './key-alias-label.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { RuntimeMetrics } from './runtime-metrics.ts';
@@ -57,28 +58,26 @@ interface GroupChildren {
 
 /**
  * One prom-client Registry per gateway (tests build many in one process), prefix `switchyard_`. Request
- * metrics go through label children cached per label set, so a request costs a map lookup per family and
- * no label hashing; gauges about state are computed at scrape time.
+ * counters add to cells kept per label set (CellCounter) and histograms go through label children cached per
+ * label set; gauges about state are computed at scrape time.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly keyAliases: KeyAliasLabel;
   /** Hooks for the database, spend, Redis and cache components. */
   readonly components: ComponentMetrics;
-  readonly #requests: Counter<(typeof requestLabels)[number]>;
+  readonly #requests: CellCounter<(typeof requestLabels)[number]>;
   readonly #duration: Histogram<'model_group'>;
   readonly #overhead: Histogram<'model_group'>;
   readonly #firstToken: Histogram<'model_group'>;
-  readonly #inputTokens: Counter<(typeof tokenLabels)[number]>;
-  readonly #outputTokens: Counter<(typeof tokenLabels)[number]>;
+  readonly #inputTokens: CellCounter<(typeof tokenLabels)[number]>;
+  readonly #outputTokens: CellCounter<(typeof tokenLabels)[number]>;
   readonly #retries: Counter<'model_group'>;
   readonly #fallbacks: Counter<(typeof fallbackLabels)[number]>;
   readonly #shed: Counter<'reason'>;
   readonly #reloads: Counter<'result'>;
   readonly #lastReloadOk: Gauge;
   readonly #runtime: RuntimeMetrics;
-  readonly #requestChildren = new Map<string, Counter.Internal>();
-  readonly #tokenChildren = new Map<string, readonly [Counter.Internal, Counter.Internal]>();
   readonly #groupChildren = new Map<string, GroupChildren>();
 
   constructor(state: GatewayState, options: { keyAliasLabel: boolean; maxKeyAliases: number }) {
@@ -88,7 +87,7 @@ export class GatewayMetrics {
     this.#runtime = new RuntimeMetrics(this.registry, metricPrefix);
     const name = (suffix: string) => metricPrefix + suffix;
 
-    this.#requests = new Counter({
+    this.#requests = new CellCounter({
       name: name('requests_total'),
       help: 'API requests answered, by model group, deployment, status class and key alias',
       labelNames: requestLabels,
@@ -115,13 +114,13 @@ export class GatewayMetrics {
       buckets: firstTokenBuckets,
       registers,
     });
-    this.#inputTokens = new Counter({
+    this.#inputTokens = new CellCounter({
       name: name('input_tokens_total'),
       help: 'Prompt tokens the upstream reported',
       labelNames: tokenLabels,
       registers,
     });
-    this.#outputTokens = new Counter({
+    this.#outputTokens = new CellCounter({
       name: name('output_tokens_total'),
       help: 'Completion tokens the upstream reported',
       labelNames: tokenLabels,
@@ -255,12 +254,15 @@ export class GatewayMetrics {
     const deployment = routed?.deployment ?? '';
     const statusClass = statusClasses[Math.floor(status / 100)] ?? '5xx';
     const key = `${modelGroup}\u0000${deployment}\u0000${statusClass}\u0000${alias}`;
-    let counter = this.#requestChildren.get(key);
-    if (counter === undefined) {
-      counter = this.#requests.labels(modelGroup, deployment, statusClass, alias);
-      this.#requestChildren.set(key, counter);
-    }
-    counter.inc();
+    const requests =
+      this.#requests.find(key) ??
+      this.#requests.add(key, {
+        model_group: modelGroup,
+        deployment,
+        status_class: statusClass,
+        key_alias: alias,
+      });
+    requests.inc();
     if (modelGroup === '') return;
     const group = this.#group(modelGroup);
     const seconds = elapsedMs / 1000;
@@ -280,9 +282,17 @@ export class GatewayMetrics {
     }
     if (routed.cost !== undefined) this.components.spendRecorded(modelGroup, keyAlias, routed.cost);
     if (routed.promptTokens !== undefined || routed.completionTokens !== undefined) {
-      const [input, output] = this.#tokens(modelGroup, alias);
-      if (routed.promptTokens !== undefined) input.inc(routed.promptTokens);
-      if (routed.completionTokens !== undefined) output.inc(routed.completionTokens);
+      const key = `${modelGroup}\u0000${alias}`;
+      if (routed.promptTokens !== undefined) {
+        const input =
+          this.#inputTokens.find(key) ?? this.#inputTokens.add(key, tokenLabelsOf(modelGroup, alias));
+        input.inc(routed.promptTokens);
+      }
+      if (routed.completionTokens !== undefined) {
+        const output =
+          this.#outputTokens.find(key) ?? this.#outputTokens.add(key, tokenLabelsOf(modelGroup, alias));
+        output.inc(routed.completionTokens);
+      }
     }
   }
 
@@ -316,14 +326,8 @@ export class GatewayMetrics {
     }
     return children;
   }
+}
 
-  #tokens(modelGroup: string, alias: string): readonly [Counter.Internal, Counter.Internal] {
-    const key = `${modelGroup}\u0000${alias}`;
-    let children = this.#tokenChildren.get(key);
-    if (children === undefined) {
-      children = [this.#inputTokens.labels(modelGroup, alias), this.#outputTokens.labels(modelGroup, alias)];
-      this.#tokenChildren.set(key, children);
-    }
-    return children;
-  }
+function tokenLabelsOf(modelGroup: string, keyAlias: string) {
+  return { model_group: modelGroup, key_alias: keyAlias };
 }

@@ -1,0 +1,54 @@
+import { Counter, type CounterConfiguration, type LabelValues } from 'prom-client';
+
+/** What one label set of a CellCounter has been incremented by since the counter was last read. */
+export class CounterCell<T extends string> {
+  readonly labels: LabelValues<T>;
+  pending = 0;
+
+  constructor(labels: LabelValues<T>) {
+    this.labels = labels;
+  }
+
+  inc(value = 1): void {
+    this.pending += value;
+  }
+}
+
+/**
+ * A prom-client counter for the request path. prom-client's `inc`, on a child from `labels()` too, checks the
+ * label names and joins them with their values into a key on every call (~0.3 KB a call, four calls a
+ * request); here an increment adds to a plain number kept per label set, and the sums reach the prom-client
+ * counter when it is read (its `collect` hook runs before every scrape).
+ */
+export class CellCounter<T extends string> {
+  readonly #counter: Counter<T>;
+  readonly #cells = new Map<string, CounterCell<T>>();
+
+  constructor(configuration: CounterConfiguration<T>) {
+    this.#counter = new Counter({
+      ...configuration,
+      collect: () => {
+        this.#flush();
+      },
+    });
+  }
+
+  /** The cell of `key`, a string naming the label values (e.g. joined with NUL), once `add`ed. */
+  find(key: string): CounterCell<T> | undefined {
+    return this.#cells.get(key);
+  }
+
+  add(key: string, labels: LabelValues<T>): CounterCell<T> {
+    const cell = new CounterCell(labels);
+    this.#cells.set(key, cell);
+    return cell;
+  }
+
+  #flush(): void {
+    for (const cell of this.#cells.values()) {
+      if (cell.pending === 0) continue;
+      this.#counter.inc(cell.labels, cell.pending);
+      cell.pending = 0;
+    }
+  }
+}
