@@ -75,10 +75,36 @@ export function createLogger(options: LoggerSettings = {}): Logger {
 /**
  * The logger of the per-request access line. That line is built field by field from values that cannot hold a
  * secret (method, path, status, timings, alias, model, tokens, cost), so it skips pino's path redaction, which
- * costs about ten times the rest of the line; the line scrubber still runs on it.
+ * costs about ten times the rest of the line; the line scrubber still runs on it. Its fields are plain data,
+ * so the line is made by one JSON.stringify instead of pino's field-by-field concatenation (~2.7 KB of strings
+ * a request against ~0.6): the same line, through pino's level check, hooks and stream (pino exports its
+ * symbols for overrides like this one).
  */
 export function accessLoggerOf(logger: FastifyBaseLogger): FastifyBaseLogger {
-  return logger.child({}, { redact: { paths: [] } });
+  const access = logger.child({}, { redact: { paths: [] } });
+  Object.defineProperty(access, pino.symbols.asJsonSym, { value: plainDataLine });
+  return access;
+}
+
+/** pino's `asJson` for a logger whose objects are plain data: `{"level":N,"time":…,<bindings>,<fields>,"msg":…}`. */
+function plainDataLine(
+  this: Record<symbol, unknown>,
+  fields: object,
+  message: unknown,
+  level: number,
+  time: string,
+): string {
+  const { lsCacheSym, chindingsSym, endSym } = pino.symbols;
+  const json = JSON.stringify(fields);
+  const levelPart = (this[lsCacheSym] as Record<number, string | undefined>)[level] ?? `{"level":${level}`;
+  return (
+    levelPart +
+    time +
+    (this[chindingsSym] as string) +
+    (json.length > 2 ? `,${json.slice(1, -1)}` : '') +
+    (message === undefined ? '' : `,"msg":${JSON.stringify(message)}`) +
+    (this[endSym] as string)
+  );
 }
 
 /** The scrubber of a logger made by createLogger (children share it), to register more secret values. */
