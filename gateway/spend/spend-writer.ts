@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { SpendRecord } from './spend-record.ts';
 
 /** The ledger's columns with the types `json_to_recordset` reads each row's fields as. */
-const columns = [
+const fields = [
   ['id', 'uuid'],
   ['request_id', 'text'],
   ['key_hash', 'text'],
@@ -16,10 +16,15 @@ const columns = [
   ['latency_ms', 'integer'],
   ['status', 'integer'],
   ['cache_hit', 'boolean'],
-  ['created_at', 'timestamptz'],
+  // Epoch milliseconds: JSON.stringify turns a number into text several times faster than a Date.
+  ['created_ms', 'double precision'],
 ] as const;
 
-const columnList = columns.map(([name]) => name).join(', ');
+/** The columns inserted, and what each takes from its field: the same, but the time from its milliseconds. */
+const columnList = fields.map(([name]) => (name === 'created_ms' ? 'created_at' : name)).join(', ');
+const valueList = fields
+  .map(([name]) => (name === 'created_ms' ? 'to_timestamp(created_ms / 1000)' : name))
+  .join(', ');
 
 /**
  * The whole batch goes as one JSON parameter: serializing it is one native JSON.stringify, where 14 bound
@@ -29,8 +34,8 @@ const columnList = columns.map(([name]) => name).join(', ');
 const insertLogs = `
 WITH inserted AS (
   INSERT INTO switchyard_spend_logs (${columnList})
-  SELECT ${columnList} FROM json_to_recordset($1::json)
-    AS r(${columns.map(([name, type]) => `${name} ${type}`).join(', ')})
+  SELECT ${valueList} FROM json_to_recordset($1::json)
+    AS r(${fields.map(([name, type]) => `${name} ${type}`).join(', ')})
   ON CONFLICT (id, created_at) DO NOTHING
   RETURNING key_hash, cost, created_at
 )
@@ -93,8 +98,8 @@ export async function writeSpendBatch(client: PoolClient, records: readonly Spen
   return written;
 }
 
-/** A record as the row `json_to_recordset` reads: the table's column names. */
-function logRow(record: SpendRecord): Record<(typeof columns)[number][0], unknown> {
+/** A record as the row `json_to_recordset` reads: the table's column names (the time as `created_ms`). */
+function logRow(record: SpendRecord): Record<(typeof fields)[number][0], unknown> {
   return {
     id: record.id,
     request_id: record.requestId,
@@ -109,7 +114,7 @@ function logRow(record: SpendRecord): Record<(typeof columns)[number][0], unknow
     latency_ms: Math.round(record.latencyMs),
     status: record.status,
     cache_hit: record.cacheHit,
-    created_at: record.createdAt,
+    created_ms: record.createdAt.getTime(),
   };
 }
 
