@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../db/database.ts';
+import { databaseSettingsOf } from '../db/settings.ts';
+import { createPostgresDatabase, realPostgres, type TestStore } from '../test-support/test-database.ts';
+import { SpendBuffer } from './spend-buffer.ts';
+import type { SpendRecord } from './spend-record.ts';
+
+const logger = pino({ level: 'silent' });
+
+const keyless = (): SpendRecord => ({
+  id: randomUUID(),
+  requestId: `req-${randomUUID()}`,
+  keyHash: null,
+  keySource: null,
+  budgetDuration: null,
+  keyAlias: null,
+  modelGroup: 'gpt-4o',
+  deployment: 'd1',
+  provider: 'openai',
+  promptTokens: 12,
+  completionTokens: 9,
+  cost: 0.001,
+  latencyMs: 4,
+  status: 200,
+  cacheHit: false,
+  createdAt: new Date(),
+});
+
+describe.skipIf(!realPostgres())('the spend buffer against PostgreSQL', () => {
+  let store: TestStore;
+  let database: Database;
+
+  beforeAll(async () => {
+    store = await createPostgresDatabase();
+    database = await Database.open(databaseSettingsOf({}, store.env), logger);
+    await database.start();
+  });
+  afterAll(async () => {
+    await database.close();
+    await store.dispose();
+  });
+
+  const rowsWritten = async () =>
+    (await database.query<{ n: number }>('SELECT count(*)::int AS n FROM switchyard_spend_logs'))[0]?.n;
+
+  it('writes a full batch at once, and leaves a partial one for the interval or close', async () => {
+    const buffer = new SpendBuffer(database, logger, { flushEveryMs: 3_600_000, batchRows: 3 });
+    buffer.start();
+    buffer.add(keyless());
+    buffer.add(keyless());
+    await sleep(100);
+    expect(await rowsWritten()).toBe(0);
+    for (let i = 0; i < 5; i++) buffer.add(keyless());
+    for (let i = 0; i < 50 && (await rowsWritten()) !== 6; i++) await sleep(20);
+    expect(await rowsWritten()).toBe(6);
+    expect(buffer.size()).toBe(1);
+    await buffer.close();
+    expect(await rowsWritten()).toBe(7);
+  });
+});
