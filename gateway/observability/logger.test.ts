@@ -62,10 +62,9 @@ describe('the access logger', () => {
     const access = accessLoggerOf(createLogger({ destination: out.stream }).child({ pod: 'p-1' }));
     access.info({ path: '/v1/models?key=sk-hidden-value-123' }, 'request');
     access.info({}, 'empty');
-    expect(withoutTime(out.lines[0])).toMatchObject({
-      pod: 'p-1',
-      path: expect.not.stringContaining('hidden'),
-    });
+    expect(withoutTime(out.lines[0])).toMatchObject({ pod: 'p-1' });
+    expect(out.lines[0]).toContain('/v1/models?key=');
+    expect(out.lines[0]).not.toContain('hidden');
     expect(withoutTime(out.lines[1])).toEqual({
       level: 30,
       service: 'switchyard-gateway',
