@@ -144,6 +144,19 @@ async function main(): Promise<void> {
   execFileSync('taskset', ['-a', '-p', '-c', String(loadCore), String(process.pid)], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((error: unknown) => {
+        console.error(error);
+      });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Interrupted (Ctrl-C, a timeout): the servers started so far are stopped too, not left running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      console.error(`${signal}: stopping the servers`);
+      void stopAll().finally(() => process.exit(130));
+    });
   const entries: (Contender | Unavailable)[] = [];
   try {
     const upstream = await startNginxUpstream(loadCore);
@@ -201,11 +214,7 @@ async function main(): Promise<void> {
       console.log('results written to e2e/bench/README.md and e2e/bench/cpu-per-request.svg');
     }
   } finally {
-    for (const cleanup of cleanups.reverse())
-      await cleanup().catch((error: unknown) => {
-        console.error(error);
-      });
-    rmSync(dir, { recursive: true, force: true });
+    await stopAll();
   }
 }
 
