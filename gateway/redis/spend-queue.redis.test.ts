@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Database } from '../db/database.ts';
-import { databaseSettingsOf } from '../db/settings.ts';
+import type { Database } from '../db/database.ts';
 import type { SpendRecord } from '../spend/spend-record.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
-import { createPostgresDatabase, realPostgres, type TestStore } from '../test-support/test-database.ts';
+import { openTestDatabase, realPostgres } from '../test-support/test-database.ts';
 import { SharedRedis } from './shared-redis.ts';
 import { RedisSpendQueue } from './spend-queue.ts';
 
@@ -32,18 +31,15 @@ const record = (): SpendRecord => ({
 
 describe.skipIf(!(redisServerAvailable() && realPostgres()))('spend queued in Redis', () => {
   let redis: RedisServer;
-  let store: TestStore;
+  let close: () => Promise<void>;
   let database: Database;
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    store = await createPostgresDatabase();
-    database = await Database.open(databaseSettingsOf({}, store.env), logger);
-    await database.start();
+    ({ database, close } = await openTestDatabase(logger));
   });
   afterAll(async () => {
-    await database.close();
-    await store.dispose();
+    await close();
     await redis.destroy();
   });
 

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Database } from '../db/database.ts';
-import { databaseSettingsOf } from '../db/settings.ts';
-import { createPostgresDatabase, realPostgres, type TestStore } from '../test-support/test-database.ts';
+import type { Database } from '../db/database.ts';
+import { openTestDatabase, realPostgres } from '../test-support/test-database.ts';
 import { SpendBuffer } from './spend-buffer.ts';
 import type { SpendRecord } from './spend-record.ts';
 
@@ -30,17 +29,14 @@ const keyless = (): SpendRecord => ({
 });
 
 describe.skipIf(!realPostgres())('the spend buffer against PostgreSQL', () => {
-  let store: TestStore;
   let database: Database;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    store = await createPostgresDatabase();
-    database = await Database.open(databaseSettingsOf({}, store.env), logger);
-    await database.start();
+    ({ database, close } = await openTestDatabase(logger));
   });
   afterAll(async () => {
-    await database.close();
-    await store.dispose();
+    await close();
   });
 
   const rowsWritten = async () =>

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Database } from '../db/database.ts';
-import { databaseSettingsOf } from '../db/settings.ts';
-import { createPostgresDatabase, realPostgres, type TestStore } from '../test-support/test-database.ts';
+import type { Database } from '../db/database.ts';
+import { openTestDatabase, realPostgres } from '../test-support/test-database.ts';
 import type { SpendRecord } from './spend-record.ts';
 import { writeSpendBatch } from './spend-writer.ts';
 
@@ -30,18 +29,15 @@ const spendOf = (
 });
 
 describe.skipIf(!realPostgres())('spend batch writer', () => {
-  let store: TestStore;
   let database: Database;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    store = await createPostgresDatabase();
-    database = await Database.open(databaseSettingsOf({}, store.env), logger);
-    await database.start();
+    ({ database, close } = await openTestDatabase(logger));
     await database.query(`INSERT INTO switchyard_keys (hash, source) VALUES ('hash-api', 'api')`);
   });
   afterAll(async () => {
-    await database.close();
-    await store.dispose();
+    await close();
   });
 
   const write = (records: readonly SpendRecord[]) =>

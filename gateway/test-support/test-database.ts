@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { inject } from 'vitest';
+import { Database } from '../db/database.ts';
+import { databaseSettingsOf } from '../db/settings.ts';
 
 /** Where a test gateway keeps its data: environment for it, and how to clean up. */
 export interface TestStore {
@@ -38,6 +41,22 @@ export async function createPostgresDatabase(): Promise<TestStore> {
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+/** The gateway's Database, migrated, on a fresh PostgreSQL database of its own; `close` drops that too. */
+export async function openTestDatabase(
+  logger: Logger,
+): Promise<{ database: Database; close: () => Promise<void> }> {
+  const store = await createPostgresDatabase();
+  const database = await Database.open(databaseSettingsOf({}, store.env), logger);
+  await database.start();
+  return {
+    database,
+    close: async () => {
+      await database.close();
+      await store.dispose();
     },
   };
 }
