@@ -1,8 +1,12 @@
 import type { PoolClient } from 'pg';
 import type { SpendRecord } from './spend-record.ts';
 
-/** The ledger's columns with the types `json_to_recordset` reads each row's fields as. */
-const fields = [
+/**
+ * The ledger's columns, in the order of a row of the batch. A row is a JSON array (half the bytes of an object
+ * with the column names: a batch is serialized and sent in one go, a pause of the event loop), its time as
+ * epoch milliseconds (JSON.stringify writes a number several times faster than a Date).
+ */
+const columns = [
   ['id', 'uuid'],
   ['request_id', 'text'],
   ['key_hash', 'text'],
@@ -16,14 +20,16 @@ const fields = [
   ['latency_ms', 'integer'],
   ['status', 'integer'],
   ['cache_hit', 'boolean'],
-  // Epoch milliseconds: JSON.stringify turns a number into text several times faster than a Date.
-  ['created_ms', 'double precision'],
+  ['created_at', 'timestamptz'],
 ] as const;
 
-/** The columns inserted, and what each takes from its field: the same, but the time from its milliseconds. */
-const columnList = fields.map(([name]) => (name === 'created_ms' ? 'created_at' : name)).join(', ');
-const valueList = fields
-  .map(([name]) => (name === 'created_ms' ? 'to_timestamp(created_ms / 1000)' : name))
+const columnList = columns.map(([name]) => name).join(', ');
+const valueList = columns
+  .map(([name, type], index) =>
+    name === 'created_at'
+      ? `to_timestamp((r->>${index})::double precision / 1000)`
+      : `(r->>${index})::${type}`,
+  )
   .join(', ');
 
 /**
@@ -34,8 +40,7 @@ const valueList = fields
 const insertLogs = `
 WITH inserted AS (
   INSERT INTO switchyard_spend_logs (${columnList})
-  SELECT ${valueList} FROM json_to_recordset($1::json)
-    AS r(${fields.map(([name, type]) => `${name} ${type}`).join(', ')})
+  SELECT ${valueList} FROM jsonb_array_elements($1::jsonb) AS r
   ON CONFLICT (id, created_at) DO NOTHING
   RETURNING key_hash, cost, created_at
 )
@@ -98,24 +103,24 @@ export async function writeSpendBatch(client: PoolClient, records: readonly Spen
   return written;
 }
 
-/** A record as the row `json_to_recordset` reads: the table's column names (the time as `created_ms`). */
-function logRow(record: SpendRecord): Record<(typeof fields)[number][0], unknown> {
-  return {
-    id: record.id,
-    request_id: record.requestId,
-    key_hash: record.keyHash,
-    key_alias: record.keyAlias,
-    model_group: record.modelGroup,
-    deployment: record.deployment,
-    provider: record.provider,
-    prompt_tokens: record.promptTokens,
-    completion_tokens: record.completionTokens,
-    cost: record.cost,
-    latency_ms: Math.round(record.latencyMs),
-    status: record.status,
-    cache_hit: record.cacheHit,
-    created_ms: record.createdAt.getTime(),
-  };
+/** A record as a row of the batch: its values in the order of `columns`. */
+function logRow(record: SpendRecord): unknown[] {
+  return [
+    record.id,
+    record.requestId,
+    record.keyHash,
+    record.keyAlias,
+    record.modelGroup,
+    record.deployment,
+    record.provider,
+    record.promptTokens,
+    record.completionTokens,
+    record.cost,
+    Math.round(record.latencyMs),
+    record.status,
+    record.cacheHit,
+    record.createdAt.getTime(),
+  ];
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
