@@ -2,12 +2,25 @@ import type { TlsSettings, UpstreamResponse } from '../upstream/http.ts';
 import { classifyStatus, parseRetryAfter, ProviderError } from '../upstream/errors.ts';
 import type { CallContext, Deployment } from './types.ts';
 
+/** What a deployment's params say once: a deployment's params never change (a new config makes new ones). */
+export function perDeployment<T>(compute: (deployment: Deployment) => T): (deployment: Deployment) => T {
+  const computed = new WeakMap<Deployment, T>();
+  return (deployment) => {
+    let value = computed.get(deployment);
+    if (value === undefined) {
+      value = compute(deployment);
+      computed.set(deployment, value);
+    }
+    return value;
+  };
+}
+
 /** `ssl_verify: false`, `ssl_verify: /path/ca.pem` (LiteLLM's forms) or `ca_bundle`. */
-export function tlsOf(deployment: Deployment): TlsSettings {
+export const tlsOf = perDeployment((deployment): TlsSettings => {
   const { ssl_verify: verify, ca_bundle: caBundle } = deployment.params;
   if (typeof verify === 'string') return { verify: true, caFile: verify };
   return { verify: verify !== false, caFile: caBundle };
-}
+});
 
 /** A credential param's current value (`api_key`, `azure_ad_token`, ...), or undefined when not set. */
 export function credential(deployment: Deployment, key: string): string | undefined {
@@ -16,21 +29,27 @@ export function credential(deployment: Deployment, key: string): string | undefi
 }
 
 /** Headers the user asked to send with every call to this deployment. */
-export function extraHeadersOf(deployment: Deployment): Record<string, string> {
-  return { ...deployment.params.headers, ...deployment.params.extra_headers };
-}
+export const extraHeadersOf = perDeployment((deployment): Readonly<Record<string, string>> => ({
+  ...deployment.params.headers,
+  ...deployment.params.extra_headers,
+}));
+
+const jsonHeadersOf = perDeployment((deployment): Readonly<Record<string, string>> => ({
+  'content-type': 'application/json',
+  ...extraHeadersOf(deployment),
+}));
 
 /** POSTs JSON and returns the response when it is a success; an error status becomes a ProviderError. */
 export async function postJson(
   context: CallContext,
   deployment: Deployment,
   url: string,
-  headers: Record<string, string>,
+  headers: Readonly<Record<string, string>>,
   body: unknown,
 ): Promise<UpstreamResponse> {
   const response = await context.http.request({
     url,
-    headers: { 'content-type': 'application/json', ...extraHeadersOf(deployment), ...headers },
+    headers: { ...jsonHeadersOf(deployment), ...headers },
     body: JSON.stringify(body),
     signal: context.signal,
     tls: tlsOf(deployment),

@@ -20,7 +20,7 @@ import {
 } from './retry-policy.ts';
 import type { Random } from './random.ts';
 import { createStrategy, type RoutingStrategy, type UsageSource } from './strategies.ts';
-import { timeoutsOf } from './timeouts.ts';
+import { timeoutsOf, type Timeouts } from './timeouts.ts';
 
 export interface RouteRequest {
   readonly operation: Operation;
@@ -74,6 +74,8 @@ export class Router {
   readonly #fallbacks: Fallbacks;
   readonly #backoff: BackoffSettings;
   readonly #random: Random;
+  readonly #servingByOperation: Partial<Record<Operation, Map<string, readonly Deployment[]>>> = {};
+  readonly #timeouts = new WeakMap<Deployment, Timeouts>();
 
   constructor(config: GatewayConfig, options: RouterOptions) {
     const now = options.now ?? Date.now;
@@ -134,31 +136,38 @@ export class Router {
 
   /** Runs the request on its model group, then on the fallback groups, until one answers. */
   async route(request: RouteRequest): Promise<RouteResult> {
-    const tried = new Set<string>();
-    let attempts = 0;
-    const attempt = (group: string): Promise<RouteResult | GroupFailure> => {
-      tried.add(group);
-      return this.#tryGroup(group, request, () => ++attempts);
-    };
-
-    let outcome = await attempt(request.modelGroup);
+    const attempts = { count: 0 };
+    let outcome = await this.#tryGroup(request.modelGroup, request, attempts);
     if (!('failure' in outcome)) return outcome;
+    const tried = new Set([request.modelGroup]);
     for (const group of this.#fallbacks.after(request.modelGroup, outcome.failure, request.fallbacks)) {
       if (tried.has(group) || !this.#groups.has(group)) continue;
-      outcome = await attempt(group);
+      tried.add(group);
+      outcome = await this.#tryGroup(group, request, attempts);
       if (!('failure' in outcome)) return outcome;
     }
     throw clientErrorOf(outcome.error);
   }
 
+  /** The group's deployments whose provider serves the operation, computed once per group and operation. */
+  #serving(group: string, operation: Operation): readonly Deployment[] {
+    const byGroup = (this.#servingByOperation[operation] ??= new Map());
+    let serving = byGroup.get(group);
+    if (serving === undefined) {
+      serving = (this.#groups.get(group) ?? []).filter((deployment) =>
+        this.#options.registry.get(deployment.provider)?.operations.has(operation),
+      );
+      byGroup.set(group, serving);
+    }
+    return serving;
+  }
+
   async #tryGroup(
     group: string,
     request: RouteRequest,
-    countAttempt: () => number,
+    attempts: { count: number },
   ): Promise<RouteResult | GroupFailure> {
-    const deployments = (this.#groups.get(group) ?? []).filter((deployment) =>
-      this.#options.registry.get(deployment.provider)?.operations.has(request.operation),
-    );
+    const deployments = this.#serving(group, request.operation);
     if (deployments.length === 0) {
       const error = new GatewayError(
         'unsupported_operation',
@@ -166,7 +175,7 @@ export class Router {
       );
       return { error, failure: 'unavailable' };
     }
-    const failed = new Set<string>();
+    let failed: Set<string> | undefined;
     let full: Set<string> | undefined;
     let retries = 0;
     for (;;) {
@@ -179,18 +188,18 @@ export class Router {
         if (full.size < deployments.length) continue;
         return { error: allAtLimit(group), failure: 'unavailable' };
       }
+      attempts.count++;
       try {
         const result = await this.#call(deployment, request);
-        return { result, deployment, attempts: countAttempt() };
+        return { result, deployment, attempts: attempts.count };
       } catch (error) {
-        countAttempt();
         if (!(error instanceof ProviderError)) throw error;
-        failed.add(deployment.id);
+        (failed ??= new Set()).add(deployment.id);
         this.cooldowns.recordFailure(deployment.id, error.failure);
         if (retries >= this.#retries[error.failure]) return { error, failure: error.failure };
         retries++;
         const anotherReady = deployments.some(
-          (other) => !failed.has(other.id) && !this.cooldowns.isCoolingDown(other.id),
+          (other) => !failed?.has(other.id) && !this.cooldowns.isCoolingDown(other.id),
         );
         await this.#pause(
           backoffMs(this.#backoff, retries, error.retryAfterMs, anotherReady, this.#random),
@@ -203,13 +212,11 @@ export class Router {
   /** A healthy deployment not yet tried for this request if there is one; a cooled-down one only when alone. */
   #choose(
     deployments: readonly Deployment[],
-    failed: ReadonlySet<string>,
+    failed: ReadonlySet<string> | undefined,
     estimatedTokens: number,
   ): Deployment | GatewayError {
-    const healthy = deployments.filter((deployment) => !this.cooldowns.isCoolingDown(deployment.id));
-    const fresh = healthy.filter((deployment) => !failed.has(deployment.id));
-    const candidates =
-      fresh.length > 0 ? fresh : healthy.length > 0 ? healthy : deployments.length === 1 ? deployments : [];
+    // A lone deployment is tried whatever its state, so it needs no filtering (the common case).
+    const candidates = deployments.length === 1 ? deployments : this.#candidates(deployments, failed);
     if (candidates.length === 0) {
       const seconds = Math.ceil(
         this.cooldowns.msUntilAvailable(deployments.map((deployment) => deployment.id)) / 1000,
@@ -235,12 +242,21 @@ export class Router {
     return picked;
   }
 
+  #candidates(
+    deployments: readonly Deployment[],
+    failed: ReadonlySet<string> | undefined,
+  ): readonly Deployment[] {
+    const healthy = deployments.filter((deployment) => !this.cooldowns.isCoolingDown(deployment.id));
+    const fresh = failed === undefined ? healthy : healthy.filter((deployment) => !failed.has(deployment.id));
+    return fresh.length > 0 ? fresh : healthy;
+  }
+
   /** One upstream call with its deadline. For a stream, the deadline covers the first chunk only. */
   async #call(deployment: Deployment, request: RouteRequest): Promise<ProviderResult> {
     const provider = this.#options.registry.get(deployment.provider);
     if (provider === undefined)
       throw new ProviderError('internal', `provider ${deployment.provider} is not available`);
-    const timeouts = timeoutsOf(deployment, this.#config.routerSettings, this.#config.litellmSettings);
+    const timeouts = this.#timeoutsOf(deployment);
     const streaming = request.body.stream === true;
     // One controller per attempt, aborted by the client going away or by the deadline (cheaper than AbortSignal.any).
     const attempt = new AbortController();
@@ -289,6 +305,15 @@ export class Router {
         this.stats.finished(deployment);
       }
     }
+  }
+
+  #timeoutsOf(deployment: Deployment): Timeouts {
+    let timeouts = this.#timeouts.get(deployment);
+    if (timeouts === undefined) {
+      timeouts = timeoutsOf(deployment, this.#config.routerSettings, this.#config.litellmSettings);
+      this.#timeouts.set(deployment, timeouts);
+    }
+    return timeouts;
   }
 
   /** Passes a started stream on; a failure mid-stream (a stall past stream_idle_timeout, a reset) is classified. */

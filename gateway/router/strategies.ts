@@ -34,31 +34,39 @@ export function createStrategy(
 export function simpleShuffle(random: Random): RoutingStrategy {
   return {
     pick(candidates) {
-      const weights = weightsOf(candidates);
-      return weightedPick(candidates, weights, random);
+      if (candidates.length === 1) return candidates[0];
+      return weightedPick(candidates, weightKeyOf(candidates), random);
     },
   };
 }
 
-function weightsOf(candidates: readonly Deployment[]): number[] {
-  for (const key of ['weight', 'rpm', 'tpm'] as const) {
-    if (candidates.some((deployment) => deployment.params[key] !== undefined)) {
-      return candidates.map((deployment) => deployment.params[key] ?? 0);
-    }
+const weightKeys = ['weight', 'rpm', 'tpm'] as const;
+type WeightKey = (typeof weightKeys)[number];
+
+/** The first of `weight`, `rpm`, `tpm` that any candidate sets; undefined: all weigh the same. */
+function weightKeyOf(candidates: readonly Deployment[]): WeightKey | undefined {
+  for (const key of weightKeys) {
+    for (const deployment of candidates) if (deployment.params[key] !== undefined) return key;
   }
-  return candidates.map(() => 1);
+  return undefined;
 }
 
+function weightOf(deployment: Deployment, key: WeightKey | undefined): number {
+  return key === undefined ? 1 : (deployment.params[key] ?? 0);
+}
+
+/** Runs on every routed request: loops over the candidates instead of building arrays of weights. */
 function weightedPick(
   candidates: readonly Deployment[],
-  weights: readonly number[],
+  key: WeightKey | undefined,
   random: Random,
 ): Deployment | undefined {
-  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  let total = 0;
+  for (const deployment of candidates) total += weightOf(deployment, key);
   if (total <= 0) return candidates[Math.floor(random() * candidates.length)];
   let point = random() * total;
-  for (const [index, deployment] of candidates.entries()) {
-    point -= weights[index] ?? 0;
+  for (const deployment of candidates) {
+    point -= weightOf(deployment, key);
     if (point < 0) return deployment;
   }
   return candidates.at(-1);

@@ -13,6 +13,7 @@ import {
   completionRequestSchema,
   embeddingRequestSchema,
   gatewayFieldNames,
+  isValidChatRequest,
 } from './request-schemas.ts';
 import { guardStream } from './stream.ts';
 
@@ -21,22 +22,27 @@ export interface OpenAIRouteOptions {
   readonly authenticator: () => Authenticator;
 }
 
+type ValidBody = RequestBody & { model: string; fallbacks?: string[] | undefined };
+
 const endpoints: readonly {
   path: string;
   operation: Operation;
-  schema: z.ZodType<RequestBody & { model: string; fallbacks?: string[] | undefined }>;
+  schema: z.ZodType<ValidBody>;
+  /** The schema's rules checked in place, where a body is used as it came. */
+  isValid?: (body: unknown) => boolean;
 }[] = [
-  { path: '/chat/completions', operation: 'chat', schema: chatRequestSchema },
+  { path: '/chat/completions', operation: 'chat', schema: chatRequestSchema, isValid: isValidChatRequest },
   { path: '/completions', operation: 'completion', schema: completionRequestSchema },
   { path: '/embeddings', operation: 'embedding', schema: embeddingRequestSchema },
 ];
 
 /** OpenAI's inference endpoints, under `/v1` and at the root as LiteLLM serves them. */
 export function openAIRoutes(app: FastifyInstance, options: OpenAIRouteOptions): void {
-  for (const { path, operation, schema } of endpoints) {
+  for (const { path, operation, schema, isValid } of endpoints) {
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       await authenticate(request, options.authenticator());
-      const body = validate(schema, request.body);
+      const body =
+        isValid?.(request.body) === true ? (request.body as ValidBody) : validate(schema, request.body);
       return forward(operation, body, request, reply, options.router());
     };
     app.post(path, handler);

@@ -21,6 +21,27 @@ export const chatRequestSchema = z.looseObject({
   ...gatewayFields,
 });
 
+/**
+ * The same rules as chatRequestSchema, checked in place: a body that passes is used as it came, without zod's
+ * copy of it and of every message (most requests are valid). A body that fails goes through the schema, for
+ * its error message. request-schemas.test.ts holds the two to the same answer.
+ */
+export function isValidChatRequest(body: unknown): boolean {
+  if (!isRecord(body)) return false;
+  const { model, messages, stream, fallbacks } = body;
+  if (typeof model !== 'string' || model.length === 0) return false;
+  if (!Array.isArray(messages) || messages.length === 0) return false;
+  for (const each of messages as unknown[])
+    if (!isRecord(each) || typeof each.role !== 'string') return false;
+  if (stream !== undefined && typeof stream !== 'boolean') return false;
+  if (fallbacks === undefined) return true;
+  return Array.isArray(fallbacks) && (fallbacks as unknown[]).every((name) => typeof name === 'string');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export const completionRequestSchema = z.looseObject({
   model: z.string().min(1),
   prompt: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),

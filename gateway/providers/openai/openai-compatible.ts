@@ -1,6 +1,6 @@
 import type { UpstreamResponse } from '../../upstream/http.ts';
 import { envValue, processEnv } from '../env.ts';
-import { credential, postJson } from '../upstream-call.ts';
+import { credential, perDeployment, postJson } from '../upstream-call.ts';
 import type { Deployment, Operation, Provider, ProviderResult, RequestBody } from '../types.ts';
 
 export const openAIPaths: Readonly<Record<Operation, string>> = {
@@ -21,6 +21,10 @@ export interface OpenAICompatibleOptions {
 
 /** Any server that speaks OpenAI's API: bodies go through with the model renamed, streams go through untouched. */
 export function openAICompatible(options: OpenAICompatibleOptions): Provider {
+  const baseUrl = perDeployment((deployment) =>
+    trimSlash(deployment.apiBase ?? options.defaultApiBase ?? ''),
+  );
+  const familyHeaders = perDeployment((deployment) => options.headers?.(deployment) ?? {});
   return {
     name: options.name,
     operations: new Set(options.operations ?? ['chat', 'completion', 'embedding']),
@@ -31,15 +35,23 @@ export function openAICompatible(options: OpenAICompatibleOptions): Provider {
         : undefined;
     },
     async call(operation, body, deployment, context) {
-      const base = trimSlash(deployment.apiBase ?? options.defaultApiBase ?? '');
-      const headers: Record<string, string> = { ...options.headers?.(deployment) };
+      // The key is read per call: a file reference changes without a restart.
       const apiKey = credential(deployment, 'api_key') ?? envValue(processEnv(), options.apiKeyEnv ?? []);
-      if (apiKey !== undefined) headers.authorization = `Bearer ${apiKey}`;
-      const response = await postJson(context, deployment, base + openAIPaths[operation], headers, {
-        ...body,
-        ...extraBodyOf(deployment),
-        model: deployment.model,
-      });
+      const headers =
+        apiKey === undefined
+          ? familyHeaders(deployment)
+          : { ...familyHeaders(deployment), authorization: `Bearer ${apiKey}` };
+      const response = await postJson(
+        context,
+        deployment,
+        baseUrl(deployment) + openAIPaths[operation],
+        headers,
+        {
+          ...body,
+          ...extraBodyOf(deployment),
+          model: deployment.model,
+        },
+      );
       return openAIResult(response, body);
     },
   };
@@ -53,12 +65,12 @@ export async function openAIResult(response: UpstreamResponse, body: RequestBody
 }
 
 /** `litellm_params.extra_body`: fields sent in every request body to this deployment. */
-function extraBodyOf(deployment: Deployment): Record<string, unknown> {
+const extraBodyOf = perDeployment((deployment): Readonly<Record<string, unknown>> => {
   const extra = deployment.params.extra_body;
   return typeof extra === 'object' && extra !== null && !Array.isArray(extra)
     ? (extra as Record<string, unknown>)
     : {};
-}
+});
 
 export function trimSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url;
