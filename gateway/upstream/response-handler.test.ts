@@ -65,7 +65,7 @@ describe('upstream responses through the dispatch handler', () => {
     expect(response.headers['content-type']).toBe('text/plain');
     let length = 0;
     for await (const part of response.body) {
-      length += (part as Buffer).length;
+      length += part.length;
       await sleep(1);
     }
     expect(length).toBe(64 * chunk.length + 3);
@@ -98,6 +98,33 @@ describe('upstream responses through the dispatch handler', () => {
     await expect(response.body.text()).rejects.toThrow('already being read');
   });
 
+  it('holds a body nobody reads yet, pausing the upstream past 16 KB, and gives all of it to text()', async () => {
+    const chunk = 'z'.repeat(8 * 1024);
+    behave = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      for (let i = 0; i < 32; i++) response.write(chunk);
+      response.end();
+    };
+    const response = await http.request(call());
+    await sleep(100); // the first chunks arrive and wait, the rest waits in the socket
+    expect(await response.body.text()).toBe(chunk.repeat(32));
+  });
+
+  it('iterates a body that arrived whole before the iteration, in order', async () => {
+    behave = (response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: 1\n\n');
+      response.end('data: 2\n\n');
+    };
+    const response = await http.request(call());
+    await sleep(50);
+    const parts: string[] = [];
+    for await (const part of response.body) parts.push(String(part));
+    expect(parts.join('')).toBe('data: 1\n\ndata: 2\n\n');
+    expect(() => response.body[Symbol.asyncIterator]()).toThrow('already being read');
+    await expect(response.body.text()).rejects.toThrow('already being read');
+  });
+
   it('fails text() when the upstream cuts the body short', async () => {
     behave = (response) => {
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
@@ -105,6 +132,17 @@ describe('upstream responses through the dispatch handler', () => {
       setTimeout(() => response.socket?.destroy(), 20);
     };
     const response = await http.request(call());
+    await expect(response.body.text()).rejects.toThrow();
+  });
+
+  it('fails text() asked after the upstream cut the body short', async () => {
+    behave = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"partial":');
+      setTimeout(() => response.socket?.destroy(), 10);
+    };
+    const response = await http.request(call());
+    await sleep(100);
     await expect(response.body.text()).rejects.toThrow();
   });
 

@@ -3,71 +3,107 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
 interface Collector {
-  readonly chunks: Buffer[];
   readonly resolve: (text: string) => void;
   readonly reject: (error: Error) => void;
 }
 
+/** What is held of a body nobody reads yet before the upstream is paused (a Readable's default mark). */
+const highWaterMark = 16 * 1024;
+
 /**
- * An upstream response's body: its bytes as they arrive (async iteration), or all of it with `text()`, which
- * takes the chunks straight from the handler: an async iterator over the stream cost ~2 KB a response.
+ * An upstream response's body: all of it with `text()`, or its bytes as they arrive (async iteration). Most
+ * answers are read whole, so no stream is made for them: the chunks go from the handler into a list, and a
+ * Readable (its state, its ticks: ~1 KB and a few µs a response) is made only when someone iterates.
  */
-export class UpstreamBody extends Readable {
+export class UpstreamBody implements AsyncIterable<Buffer> {
   readonly #controller: Dispatcher.DispatchController;
+  #chunks: Buffer[] = [];
+  #bytes = 0;
   #complete = false;
+  #error: Error | undefined;
   #collector: Collector | undefined;
+  #stream: Readable | undefined;
 
   constructor(controller: Dispatcher.DispatchController) {
-    super();
     this.#controller = controller;
   }
 
   /** A chunk from the upstream; false asks the handler to pause it. */
   receive(chunk: Buffer): boolean {
-    if (this.#collector === undefined) return this.push(chunk);
-    this.#collector.chunks.push(chunk);
-    return true;
+    if (this.#stream !== undefined) return this.#stream.push(chunk);
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    return this.#collector !== undefined || this.#bytes < highWaterMark;
   }
 
   /** The upstream sent the last byte. */
   complete(): void {
     this.#complete = true;
-    if (this.#collector === undefined) this.push(null);
-    else this.#collector.resolve(Buffer.concat(this.#collector.chunks).toString('utf8'));
+    if (this.#stream !== undefined) this.#stream.push(null);
+    else this.#collector?.resolve(this.#joined());
   }
 
-  override _read(): void {
-    this.#controller.resume();
+  /** The call failed or was given up (a reset, an idle timeout, an abort): whoever reads gets the error. */
+  destroy(error: Error): void {
+    if (this.#error !== undefined) return;
+    this.#error = error;
+    if (!this.#complete && !this.#controller.aborted) this.#controller.abort(error);
+    this.#chunks = [];
+    if (this.#stream !== undefined) this.#stream.destroy(error);
+    else this.#collector?.reject(error);
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // Left before its end (the client went away, a stream was abandoned): the upstream call ends too.
-    if (!this.#complete) {
-      const reason = error ?? new Error('upstream response discarded');
-      if (!this.#controller.aborted) this.#controller.abort(reason);
-      this.#collector?.reject(reason);
-    }
-    callback(error);
-  }
-
-  /** The whole body as UTF-8 text: what the stream holds already, then the rest as it comes. */
+  /** The whole body as UTF-8 text: what came already, then the rest as it comes. */
   text(): Promise<string> {
-    if (this.errored !== null) return Promise.reject(this.errored);
-    if (this.#collector !== undefined || this.readableDidRead)
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#collector !== undefined || this.#stream !== undefined)
       return Promise.reject(new Error('upstream body already being read'));
-    const buffered = this.readableLength > 0 ? (this.read() as Buffer) : undefined;
-    if (this.#complete) return Promise.resolve(buffered?.toString('utf8') ?? '');
+    if (this.#complete) {
+      this.#collector = { resolve: noop, reject: noop };
+      return Promise.resolve(this.#joined());
+    }
     const { promise, resolve, reject } = Promise.withResolvers<string>();
-    this.#collector = { chunks: buffered === undefined ? [] : [buffered], resolve, reject };
-    // The failure reaches the caller through the promise; no one else listens to this stream now.
-    this.once('error', reportedThroughText);
+    this.#collector = { resolve, reject };
     this.#controller.resume();
     return promise;
   }
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    if (this.#collector !== undefined || this.#stream !== undefined)
+      throw new Error('upstream body already being read');
+    const stream = new Readable({
+      read: () => {
+        this.#controller.resume();
+      },
+      destroy: (error, callback) => {
+        // Left before its end (the client went away, a stream was abandoned): the upstream call ends too.
+        if (!this.#complete && !this.#controller.aborted)
+          this.#controller.abort(error ?? new Error('upstream response discarded'));
+        callback(error);
+      },
+    });
+    this.#stream = stream;
+    if (this.#error !== undefined) stream.destroy(this.#error);
+    else {
+      for (const chunk of this.#chunks) stream.push(chunk);
+      if (this.#complete) stream.push(null);
+    }
+    this.#chunks = [];
+    return stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  #joined(): string {
+    const text =
+      this.#chunks.length === 1
+        ? this.#chunks[0]?.toString('utf8')
+        : Buffer.concat(this.#chunks).toString('utf8');
+    this.#chunks = [];
+    return text ?? '';
+  }
 }
 
-function reportedThroughText(): void {
-  // see UpstreamBody.text
+function noop(): void {
+  // a body read whole at once has no one to tell later
 }
 
 export interface UpstreamResponse {
