@@ -116,7 +116,7 @@ export function installRequestObserver(app: FastifyInstance, options: ObserverOp
     if (lifecycle.phase === 'draining') reply.header('connection', 'close');
     const raw = reply.raw as ObservedResponse;
     raw[kReply] = reply;
-    raw.once('close', onClosed);
+    raw.on('close', onClosed); // a response closes once: no once() wrapper
     done();
   };
 

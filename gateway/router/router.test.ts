@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.ts';
 import { createProviderRegistry } from '../providers/registry.ts';
 import { UpstreamHttp } from '../upstream/http.ts';
 import { ClientAbortError } from '../upstream/errors.ts';
+import { ClientLink } from './client-link.ts';
 import { seededRandom } from './random.ts';
 import { Router, type RouteRequest } from './router.ts';
 
@@ -46,7 +47,7 @@ function request(modelGroup: string, overrides: Partial<RouteRequest> = {}): Rou
     operation: 'chat',
     modelGroup,
     body: { model: modelGroup, messages: [{ role: 'user', content: 'hi' }] },
-    signal: new AbortController().signal,
+    client: new ClientLink(),
     requestId: 'test',
     estimatedTokens: 10,
     ...overrides,
@@ -240,13 +241,35 @@ describe('timeouts and aborts', () => {
   it('aborts the upstream call when the client goes away', async () => {
     const router = routerFor(`model_list:\n${deploymentYaml('g', 'm')}`);
     upstream.fail({ kind: 'hang' });
-    const client = new AbortController();
-    const pending = router.route(request('g', { signal: client.signal }));
+    const client = new ClientLink();
+    const pending = router.route(request('g', { client }));
     await sleep(100);
-    client.abort(new ClientAbortError());
+    client.disconnect();
     await expect(pending).rejects.toBeInstanceOf(ClientAbortError);
     await sleep(50);
     expect(upstream.requests).toHaveLength(1);
     expect(upstream.requests[0]?.aborted).toBe(true);
+  });
+
+  it('stops waiting to retry when the client goes away, and calls no more', async () => {
+    const router = routerFor(`model_list:\n${deploymentYaml('g', 'm')}router_settings: { num_retries: 3 }\n`);
+    upstream.fail({ kind: 'error', status: 429, message: 'wait', headers: { 'retry-after-ms': '5000' } }, 10);
+    const client = new ClientLink();
+    const started = performance.now();
+    const pending = router.route(request('g', { client }));
+    await sleep(100);
+    client.disconnect();
+    await expect(pending).rejects.toBeInstanceOf(ClientAbortError);
+    expect(performance.now() - started).toBeLessThan(2000);
+    await sleep(50);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('does not call the upstream for a client that has left already', async () => {
+    const router = routerFor(`model_list:\n${deploymentYaml('g', 'm')}`);
+    const client = new ClientLink();
+    client.disconnect();
+    await expect(router.route(request('g', { client }))).rejects.toBeInstanceOf(ClientAbortError);
+    expect(upstream.requests).toHaveLength(0);
   });
 });

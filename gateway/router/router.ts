@@ -8,6 +8,7 @@ import type { UpstreamHttp } from '../upstream/http.ts';
 import { networkFailure } from '../upstream/http.ts';
 import { ClientAbortError, ProviderError, toClientError, type FailureClass } from '../upstream/errors.ts';
 import type { DeploymentAdmission } from './admission.ts';
+import type { ClientLink } from './client-link.ts';
 import { Cooldowns, type CooldownSharing } from './cooldowns.ts';
 import { DeploymentStats } from './deployment-stats.ts';
 import { Fallbacks } from './fallbacks.ts';
@@ -26,8 +27,8 @@ export interface RouteRequest {
   readonly operation: Operation;
   readonly modelGroup: string;
   readonly body: RequestBody;
-  /** Aborted with a ClientAbortError when the client goes away. */
-  readonly signal: AbortSignal;
+  /** Aborts the call in progress with a ClientAbortError when the client goes away. */
+  readonly client: ClientLink;
   readonly requestId: string;
   /** A per-request `fallbacks` list, replacing the configured one. */
   readonly fallbacks?: readonly string[];
@@ -203,7 +204,7 @@ export class Router {
         );
         await this.#pause(
           backoffMs(this.#backoff, retries, error.retryAfterMs, anotherReady, this.#random),
-          request.signal,
+          request.client,
         );
       }
     }
@@ -260,12 +261,9 @@ export class Router {
     const streaming = request.body.stream === true;
     // One controller per attempt, aborted by the client going away or by the deadline (cheaper than AbortSignal.any).
     const attempt = new AbortController();
-    const onClientAbort = () => {
-      attempt.abort(request.signal.reason);
-    };
-    request.signal.addEventListener('abort', onClientAbort, { once: true });
+    request.client.hold(attempt);
     const unlink = () => {
-      request.signal.removeEventListener('abort', onClientAbort);
+      request.client.release(attempt);
     };
     const timer = setTimeout(
       () => {
@@ -334,12 +332,16 @@ export class Router {
     }
   }
 
-  async #pause(ms: number, signal: AbortSignal): Promise<void> {
+  async #pause(ms: number, client: ClientLink): Promise<void> {
     if (ms <= 0) return;
+    const pause = new AbortController();
+    client.hold(pause);
     try {
-      await sleep(ms, undefined, { signal });
+      await sleep(ms, undefined, { signal: pause.signal });
     } catch {
-      throw signal.reason instanceof ClientAbortError ? signal.reason : new ClientAbortError();
+      throw client.reason ?? new ClientAbortError();
+    } finally {
+      client.release(pause);
     }
   }
 }

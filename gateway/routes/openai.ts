@@ -5,8 +5,8 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import { GatewayError } from '../errors.ts';
 import { tokensOf } from '../observability/tokens.ts';
 import type { Operation, RequestBody } from '../providers/types.ts';
+import { ClientLink } from '../router/client-link.ts';
 import type { RouteResult, Router } from '../router/router.ts';
-import { ClientAbortError } from '../upstream/errors.ts';
 import { authenticate } from './authenticate.ts';
 import {
   chatRequestSchema,
@@ -87,9 +87,9 @@ export async function routeFor(
     const cached = await lookup.read();
     if (cached !== undefined) return lookup.replay(cached, meter, router, group);
   }
-  const abort = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) abort.abort(new ClientAbortError());
+  const client = new ClientLink();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) client.disconnect();
   });
   const routeStartMs = reply.elapsedTime;
   const estimatedTokens = Math.ceil(Number(request.headers['content-length'] ?? 0) / 4);
@@ -101,7 +101,7 @@ export async function routeFor(
       operation,
       modelGroup: group,
       body: meter.body,
-      signal: abort.signal,
+      client,
       requestId: request.id,
       ...(body.fallbacks === undefined ? {} : { fallbacks: body.fallbacks }),
       estimatedTokens,

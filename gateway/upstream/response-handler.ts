@@ -133,7 +133,7 @@ export class UpstreamResponseHandler implements Dispatcher.DispatchHandler {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#signal = signal;
-    if (!signal.aborted) signal.addEventListener('abort', this.#onAbort, { once: true });
+    if (!signal.aborted) signal.addEventListener('abort', this.#onAbort); // removed at the end; an abort fires once
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
