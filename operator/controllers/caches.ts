@@ -19,6 +19,9 @@ export interface Caches {
   readonly jobs: CacheReader<JobJson>;
   readonly horizontalPodAutoscalers: CacheReader<KubeJson>;
   readonly podDisruptionBudgets: CacheReader<KubeJson>;
+  /** The models and the keys whose gatewayRef names a gateway (an index over those two caches). */
+  readonly modelsOf: (namespace: string, gateway: string) => readonly CustomResourceJson[];
+  readonly virtualKeysOf: (namespace: string, gateway: string) => readonly CustomResourceJson[];
 }
 
 /** The cache holding children of `kind`, for the skip-if-unchanged check and for pruning. */

@@ -23,7 +23,7 @@ export interface GatewayInputDeps {
 }
 
 /**
- * Everything the gateway's render depends on, read from the caches: its namespace's ModelDeployments,
+ * Everything the gateway's render depends on, read from the caches: its ModelDeployments,
  * its VirtualKeys' hashes, the Secrets they all reference, the cluster's capabilities and the migration
  * state. The gateway and ModelDeployment reconciles both render from this, so they agree.
  */
@@ -31,7 +31,7 @@ export function gatewayRenderInput(deps: GatewayInputDeps, gateway: LLMGateway):
   const { caches, now } = deps;
   const { name, namespace, uid } = gateway.metadata;
   const { models, secrets } = gatewayModelInputs(caches, gateway);
-  const virtualKeys = parsedOnly(caches.virtualKeys.list(namespace), parseVirtualKey).filter(
+  const virtualKeys = parsedOnly(caches.virtualKeysOf(namespace, name), parseVirtualKey).filter(
     (key) => key.spec.gatewayRef.name === name,
   );
   const keys = virtualKeys.flatMap((key) => {
@@ -60,15 +60,15 @@ export function gatewayRenderInput(deps: GatewayInputDeps, gateway: LLMGateway):
 }
 
 /**
- * What the gateway's config depends on: its namespace's ModelDeployments and the Secrets the gateway and
- * its models reference. Enough for a ModelDeployment's status (render-gateway.ts modelProblems).
+ * What the gateway's config depends on: its ModelDeployments (by the index on gatewayRef) and the Secrets
+ * the gateway and its models reference. Enough for a ModelDeployment's status (render-gateway.ts modelProblems).
  */
 export function gatewayModelInputs(
   caches: Caches,
   gateway: LLMGateway,
 ): { readonly models: readonly ModelDeployment[]; readonly secrets: SecretStore } {
   const { name, namespace } = gateway.metadata;
-  const models = parsedOnly(caches.models.list(namespace), parseModel);
+  const models = parsedOnly(caches.modelsOf(namespace, name), parseModel);
   const refs = [
     ...envSecretRefs(gateway.spec),
     ...models

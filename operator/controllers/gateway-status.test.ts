@@ -89,6 +89,31 @@ describe('gatewayStatus', () => {
     expect(rolling.progressing).toBe(true);
     expect(conditions(statusOf({ deploymentChanged: true }))).toMatchObject({
       Ready: 'False/RollingOut',
+      Progressing: 'True/RollingOut',
+    });
+  });
+
+  it('reports a Deployment this pass applied as its watch will show it: no write replaced at once', () => {
+    // As the apiserver returns a new template: a new generation the Deployment controller has not seen.
+    const applied = liveDeployment({
+      generation: 3,
+      status: { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 },
+    });
+    const now = statusOf({ deployment: applied, deploymentChanged: true });
+    expect(conditions(now)).toMatchObject({ Ready: 'False/RollingOut', Progressing: 'True/RollingOut' });
+    expect(now.status.conditions.find((c) => c.type === 'Ready')?.message).toBe(
+      'the Deployment controller has not seen the new pod template yet',
+    );
+    const fromWatch = statusOf({ deployment: applied, previous: now.status.conditions });
+    expect(JSON.stringify(fromWatch.status)).toBe(JSON.stringify(now.status));
+    // A first Deployment is reported rolling out, not pending, once its apply returned it.
+    const created = statusOf({
+      deployment: { ...liveDeployment({ generation: 1 }), status: {} },
+      deploymentChanged: true,
+    });
+    expect(conditions(created)).toMatchObject({ Ready: 'False/RollingOut', Progressing: 'True/RollingOut' });
+    expect(conditions(statusOf({ deployment: undefined, deploymentChanged: true }))).toMatchObject({
+      Ready: 'False/DeploymentPending',
       Progressing: 'True/Updating',
     });
   });

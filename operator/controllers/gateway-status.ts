@@ -14,7 +14,10 @@ export interface GatewayStatusInput {
   readonly render: GatewayRender;
   /** Problems found while applying (a child owned by someone else, a refused apply). */
   readonly applyProblems: readonly Problem[];
-  /** The live Deployment before this pass's apply; undefined when there is none. */
+  /**
+   * The live Deployment: as the apiserver returned it when this pass applied one (what the watch will
+   * bring next), else from the cache; undefined when there is none.
+   */
   readonly deployment: DeploymentJson | undefined;
   /** Whether this pass applied a changed Deployment: its rollout has not been observed yet. */
   readonly deploymentChanged: boolean;
@@ -141,7 +144,9 @@ function progressingCondition(
   degraded: boolean,
 ): ConditionInput {
   const { migration } = input.render;
-  if (input.deploymentChanged)
+  // Told as RollingOut with the applied Deployment's own progress, which is what the next pass (its watch
+  // event) reads too: an "applied" step of its own would be a status write replaced at once.
+  if (input.deploymentChanged && (input.deployment === undefined || degraded))
     return {
       type: conditionTypes.progressing,
       status: 'True',

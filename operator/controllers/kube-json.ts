@@ -56,7 +56,13 @@ export interface DeploymentJson extends KubeJson {
 export interface JobJson extends KubeJson {
   readonly status?: {
     readonly conditions?:
-      readonly { readonly type?: string; readonly status?: string; readonly message?: string }[] | undefined;
+      | readonly {
+          readonly type?: string;
+          readonly status?: string;
+          readonly reason?: string;
+          readonly message?: string;
+        }[]
+      | undefined;
   };
 }
 

@@ -86,7 +86,7 @@ export async function reconcileGateway(
     gateway,
     render,
     applyProblems: [...applied.problems, ...pruned.problems],
-    deployment: liveDeployment,
+    deployment: applied.returned.get(`Deployment/${childNames(name).deployment}`) ?? liveDeployment,
     deploymentChanged: applied.changed.has('Deployment'),
     previous: json.status?.conditions,
     clock: { now: ctx.now },

@@ -184,6 +184,8 @@ export class ListWatch {
     // The same version again (a relist, a reopened watch) is no change.
     if (held !== undefined && versionOf(held) !== undefined && versionOf(held) === versionOf(object)) return;
     byName.set(name, object);
+    // What changed was dropped by the transform (a status count nobody reads): no change to anyone.
+    if (held !== undefined && sameApartFromVersion(held, object)) return;
     this.#emit(held === undefined ? 'add' : 'update', object);
   }
 
@@ -209,4 +211,31 @@ function keyOf(object: KubernetesObject): string {
 
 function versionOf(object: KubernetesObject): string | undefined {
   return object.metadata?.resourceVersion;
+}
+
+/** Equal as JSON, `metadata.resourceVersion` aside (it differs at every write). */
+export function sameApartFromVersion(held: WatchedJson, next: WatchedJson): boolean {
+  return sameJson(withoutVersion(held), withoutVersion(next));
+}
+
+/** An object as the watch delivers it: JSON, whatever client-node's class types say. */
+interface WatchedJson {
+  readonly metadata?: { readonly resourceVersion?: string | undefined } | undefined;
+}
+
+function withoutVersion(object: WatchedJson): unknown {
+  const { resourceVersion: _version, ...metadata } = object.metadata ?? {};
+  return { ...object, metadata };
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a).filter((key) => (a as Record<string, unknown>)[key] !== undefined);
+  const bKeys = Object.keys(b).filter((key) => (b as Record<string, unknown>)[key] !== undefined);
+  if (aKeys.length !== bKeys.length) return false;
+  return aKeys.every((key) =>
+    sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }

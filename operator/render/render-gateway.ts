@@ -40,7 +40,7 @@ export interface GatewayRenderInput {
 }
 
 export interface GatewayRender {
-  /** In apply order: what pods mount comes before the pods. */
+  /** What pods mount comes before the pods; applyChildren sends each once what it needs is in (apply-order.ts). */
   readonly objects: readonly KubeObject[];
   readonly status: {
     readonly image: string;

@@ -15,7 +15,12 @@ export function metadataOnly(object: KubeJson): KubeJson {
   };
 }
 
-/** A Deployment's status, replicas and container images (rollout progress, the running image). */
+/**
+ * A Deployment's replicas, container images and the part of its status the rollout reads (counts, and
+ * of its conditions only Progressing's reason, which tells a deadline exceeded): the Deployment controller's
+ * other status writes (times, messages, unavailable counts) then leave the cached copy as it was, and the
+ * informer does not wake the gateway for them.
+ */
 export function deploymentFields(object: DeploymentJson): DeploymentJson {
   const { spec, status } = object;
   const containers = spec?.template?.spec?.containers?.map(({ name, image }) => ({
@@ -32,12 +37,49 @@ export function deploymentFields(object: DeploymentJson): DeploymentJson {
           },
         }
       : {}),
-    ...(status !== undefined ? { status } : {}),
+    ...(status !== undefined ? { status: rolloutStatus(status) } : {}),
   };
 }
 
-/** A Job's status (its conditions say whether the migration finished). */
+function rolloutStatus(status: NonNullable<DeploymentJson['status']>): NonNullable<DeploymentJson['status']> {
+  const { observedGeneration, replicas, updatedReplicas, readyReplicas, availableReplicas } = status;
+  const progressing = (status.conditions ?? [])
+    .filter((condition) => condition.type === 'Progressing')
+    .map((condition) => conditionFields(condition, ['type', 'status', 'reason']));
+  return {
+    ...(observedGeneration !== undefined ? { observedGeneration } : {}),
+    ...(replicas !== undefined ? { replicas } : {}),
+    ...(updatedReplicas !== undefined ? { updatedReplicas } : {}),
+    ...(readyReplicas !== undefined ? { readyReplicas } : {}),
+    ...(availableReplicas !== undefined ? { availableReplicas } : {}),
+    ...(progressing.length > 0 ? { conditions: progressing } : {}),
+  };
+}
+
+/**
+ * A Job's conditions (whether the migration finished, and why it failed), without their times: its
+ * counts of active, ready and uncounted pods change at every step of the Job controller and are not read.
+ */
 export function jobFields(object: JobJson): JobJson {
   const { status } = object;
-  return { ...metadataOnly(object), ...(status !== undefined ? { status } : {}) };
+  const conditions = status?.conditions?.map((condition) =>
+    conditionFields(condition, ['type', 'status', 'reason', 'message']),
+  );
+  return {
+    ...metadataOnly(object),
+    ...(status !== undefined ? { status: conditions !== undefined ? { conditions } : {} } : {}),
+  };
+}
+
+/** The named fields of a condition that it has (no times: they change without the condition changing). */
+function conditionFields<K extends string>(
+  condition: Partial<Record<K, string>>,
+  fields: readonly K[],
+): Partial<Record<K, string>> {
+  const kept: Partial<Record<K, string>> = {};
+  for (const field of fields) {
+    const value = condition[field];
+    if (value !== undefined) kept[field] = value;
+  }
+  return kept;
 }

@@ -6,6 +6,8 @@ import type { CachedObject, SupervisedInformerOptions } from '../kube/supervised
 import { managedBy } from '../render/labels.ts';
 import { deploymentFields, jobFields, metadataOnly } from './cache-transforms.ts';
 import type { Caches } from '../controllers/caches.ts';
+import type { CustomResourceJson } from '../controllers/kube-json.ts';
+import { ByGatewayIndex } from './by-gateway-index.ts';
 import { customResources } from '../controllers/resources.ts';
 
 /** Children carry this label: their caches hold only the operator's objects, not the whole cluster's. */
@@ -52,10 +54,14 @@ export function createInformers(options: InformerSetOptions): InformerSet {
     all.push(informer as unknown as SupervisedInformer<CachedObject>);
     return informer;
   };
+  const models = make<CustomResourceJson>(customResources.model);
+  const virtualKeys = make<CustomResourceJson>(customResources.virtualKey);
+  const modelIndex = new ByGatewayIndex(models);
+  const keyIndex = new ByGatewayIndex(virtualKeys);
   const caches: Caches = {
     gateways: make(customResources.gateway),
-    models: make(customResources.model),
-    virtualKeys: make(customResources.virtualKey),
+    models,
+    virtualKeys,
     secrets: make(builtInResources.secret),
     configMaps: make(builtInResources.configMap, ownedSelector, metadataOnly),
     services: make(builtInResources.service, ownedSelector, metadataOnly),
@@ -64,6 +70,8 @@ export function createInformers(options: InformerSetOptions): InformerSet {
     jobs: make(builtInResources.job, ownedSelector, jobFields),
     horizontalPodAutoscalers: make(builtInResources.horizontalPodAutoscaler, ownedSelector, metadataOnly),
     podDisruptionBudgets: make(builtInResources.podDisruptionBudget, ownedSelector, metadataOnly),
+    modelsOf: (namespace, gateway) => modelIndex.of(namespace, gateway),
+    virtualKeysOf: (namespace, gateway) => keyIndex.of(namespace, gateway),
   };
   return { caches, all };
 }

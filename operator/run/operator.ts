@@ -23,6 +23,12 @@ import { OperatorMetrics } from './metrics.ts';
 import type { RunOptions } from './options.ts';
 import { routeEvents } from './routing.ts';
 
+/**
+ * Reconciles in flight at once. A reconcile spends most of its time waiting on the apiserver (a key's is
+ * three requests one after another), so the queue's throughput is this many over a request's latency.
+ */
+const reconcileConcurrency = 16;
+
 /** Capabilities change rarely (a ServiceMonitor CRD installed later): looked at again this often. */
 const capabilitiesRefreshMs = 5 * 60_000;
 
@@ -80,6 +86,7 @@ export async function startOperator(
 
   const queue = new WorkQueue<string>({
     process: (key) => dispatch(ctx, key),
+    concurrency: reconcileConcurrency,
     observer: {
       onDepth: (depth) => {
         metrics.queueDepth.set(depth);
