@@ -179,9 +179,10 @@ describe('the operator under faults', () => {
         return parsed.keys.length === 1 && parsed.keys[0]?.hash === sha256(key) ? parsed : undefined;
       });
       expect(file.keys[0]?.source).toBe(`${namespace}/team`);
-      // A key, once written, is never replaced by another one: one key made per VirtualKey, across every
-      // operator that ran (each logs the keys it makes), and no KeyGenerated event (one replaces a key
-      // the status had reported).
+      // A key, once written, is never replaced by another one: every key an operator logged making (each
+      // logs the keys it makes) is the one the Secret holds, and no KeyGenerated event (one replaces a key
+      // the status had reported). The one made may be in no log: a SIGKILL can land between its Secret's
+      // write and the log line.
       const made = new Set(
         started.flatMap((op) =>
           op
@@ -193,7 +194,7 @@ describe('the operator under faults', () => {
             .map((line) => (JSON.parse(line) as { keyId: string }).keyId),
         ),
       );
-      expect([...made]).toEqual([sha256(key).slice(0, 12)]);
+      expect([...made].filter((keyId) => keyId !== sha256(key).slice(0, 12))).toEqual([]);
       const generated = (await operatorEvents(cp, namespace)).filter((e) => e.reason === 'KeyGenerated');
       expect(generated).toEqual([]);
       expect((await getJson<{ items: unknown[] }>(cp, 'jobs', '-n', namespace)).items).toHaveLength(1);
