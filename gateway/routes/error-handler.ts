@@ -23,10 +23,25 @@ export function fromFastifyError(error: FastifyError): GatewayError | undefined 
   }
 }
 
+/**
+ * PostgreSQL refuses a NUL character in text (SQLSTATE 22021) and in JSON it would store as text (22P05). Only
+ * a client's input carries one (`?model=%00`, a key alias, metadata): its request is refused, not the gateway.
+ */
+const nulRefusals = new Set(['22021', '22P05']);
+
+export function fromDatabaseError(error: { code?: unknown }): GatewayError | undefined {
+  if (typeof error.code !== 'string' || !nulRefusals.has(error.code)) return undefined;
+  return new GatewayError(
+    'invalid_request',
+    'a text value holds a NUL character (\\u0000), which cannot be stored',
+  );
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ClientAbortError) return reply.code(499).send();
-    const known = error instanceof GatewayError ? error : fromFastifyError(error);
+    const known =
+      error instanceof GatewayError ? error : (fromFastifyError(error) ?? fromDatabaseError(error));
     if (known === undefined) {
       request.log.error({ err: error }, 'unexpected error');
       const internal = new GatewayError(

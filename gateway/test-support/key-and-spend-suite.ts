@@ -166,6 +166,16 @@ export function keyAndSpendSuite(name: string, createStore: () => Promise<TestSt
       expect(body).toMatchObject({ error: { type: 'invalid_request_error', param: 'tpm_limit' } });
     });
 
+    it('refuses a NUL character the database cannot store with a 400, in a query and in a body', async () => {
+      const query = await callApi(gateway.url, 'GET', '/spend/logs?model=%00');
+      const alias = await callApi(gateway.url, 'POST', '/key/generate', { key_alias: 'team\u0000a' });
+      const metadata = await callApi(gateway.url, 'POST', '/key/generate', { metadata: { note: '\u0000' } });
+      for (const { status, body } of [query, alias, metadata]) {
+        expect(status).toBe(400);
+        expect(body).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_request' } });
+      }
+    });
+
     it('accepts only the master key (current or previous) on the key API', async () => {
       const made = await generate();
       expect((await callApi(gateway.url, 'POST', '/key/generate', {}, made.key)).status).toBe(403);
