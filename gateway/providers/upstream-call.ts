@@ -1,19 +1,7 @@
 import type { TlsSettings, UpstreamResponse } from '../upstream/http.ts';
 import { classifyStatus, parseRetryAfter, ProviderError } from '../upstream/errors.ts';
+import { perDeployment } from './per-deployment.ts';
 import type { CallContext, Deployment } from './types.ts';
-
-/** What a deployment's params say once: a deployment's params never change (a new config makes new ones). */
-export function perDeployment<T>(compute: (deployment: Deployment) => T): (deployment: Deployment) => T {
-  const computed = new WeakMap<Deployment, T>();
-  return (deployment) => {
-    let value = computed.get(deployment);
-    if (value === undefined) {
-      value = compute(deployment);
-      computed.set(deployment, value);
-    }
-    return value;
-  };
-}
 
 /** `ssl_verify: false`, `ssl_verify: /path/ca.pem` (LiteLLM's forms) or `ca_bundle`. */
 export const tlsOf = perDeployment((deployment): TlsSettings => {

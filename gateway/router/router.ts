@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatewayConfig } from '../config/load.ts';
 import { modelGroupAliases, type ModelGroupAlias } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
+import { perDeployment } from '../providers/per-deployment.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Deployment, Operation, ProviderResult, RequestBody } from '../providers/types.ts';
 import type { UpstreamHttp } from '../upstream/http.ts';
@@ -21,7 +22,7 @@ import {
 } from './retry-policy.ts';
 import type { Random } from './random.ts';
 import { createStrategy, type RoutingStrategy, type UsageSource } from './strategies.ts';
-import { timeoutsOf, type Timeouts } from './timeouts.ts';
+import { timeoutsOf } from './timeouts.ts';
 
 export interface RouteRequest {
   readonly operation: Operation;
@@ -76,7 +77,9 @@ export class Router {
   readonly #backoff: BackoffSettings;
   readonly #random: Random;
   readonly #servingByOperation: Partial<Record<Operation, Map<string, readonly Deployment[]>>> = {};
-  readonly #timeouts = new WeakMap<Deployment, Timeouts>();
+  readonly #timeoutsOf = perDeployment((deployment) =>
+    timeoutsOf(deployment, this.#config.routerSettings, this.#config.litellmSettings),
+  );
 
   constructor(config: GatewayConfig, options: RouterOptions) {
     const now = options.now ?? Date.now;
@@ -303,15 +306,6 @@ export class Router {
         this.stats.finished(deployment);
       }
     }
-  }
-
-  #timeoutsOf(deployment: Deployment): Timeouts {
-    let timeouts = this.#timeouts.get(deployment);
-    if (timeouts === undefined) {
-      timeouts = timeoutsOf(deployment, this.#config.routerSettings, this.#config.litellmSettings);
-      this.#timeouts.set(deployment, timeouts);
-    }
-    return timeouts;
   }
 
   /** Passes a started stream on; a failure mid-stream (a stall past stream_idle_timeout, a reset) is classified. */

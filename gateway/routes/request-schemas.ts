@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { asRecord } from '../providers/upstream-call.ts';
 
 /** Gateway-level fields LiteLLM clients send; they steer the gateway and never reach a provider. */
 const gatewayFields = {
@@ -27,19 +28,15 @@ export const chatRequestSchema = z.looseObject({
  * its error message. request-schemas.test.ts holds the two to the same answer.
  */
 export function isValidChatRequest(body: unknown): boolean {
-  if (!isRecord(body)) return false;
-  const { model, messages, stream, fallbacks } = body;
+  const fields = asRecord(body);
+  if (fields === undefined) return false;
+  const { model, messages, stream, fallbacks } = fields;
   if (typeof model !== 'string' || model.length === 0) return false;
   if (!Array.isArray(messages) || messages.length === 0) return false;
-  for (const each of messages as unknown[])
-    if (!isRecord(each) || typeof each.role !== 'string') return false;
+  for (const each of messages as unknown[]) if (typeof asRecord(each)?.role !== 'string') return false;
   if (stream !== undefined && typeof stream !== 'boolean') return false;
   if (fallbacks === undefined) return true;
   return Array.isArray(fallbacks) && (fallbacks as unknown[]).every((name) => typeof name === 'string');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export const completionRequestSchema = z.looseObject({

@@ -40,6 +40,13 @@ const call = (signal = new AbortController().signal): UpstreamRequest => ({
   idleTimeoutMs: 5_000,
 });
 
+/** An upstream that promises 100 bytes of JSON, sends a few and drops the connection `ms` later. */
+const cutShortAfter = (ms: number) => (response: ServerResponse) => {
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+  response.write('{"partial":');
+  setTimeout(() => response.socket?.destroy(), ms);
+};
+
 const cutSeen = async () => {
   while (!closed.includes('cut')) await sleep(5);
 };
@@ -126,21 +133,13 @@ describe('upstream responses through the dispatch handler', () => {
   });
 
   it('fails text() when the upstream cuts the body short', async () => {
-    behave = (response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
-      response.write('{"partial":');
-      setTimeout(() => response.socket?.destroy(), 20);
-    };
+    behave = cutShortAfter(20);
     const response = await http.request(call());
     await expect(response.body.text()).rejects.toThrow();
   });
 
   it('fails text() asked after the upstream cut the body short', async () => {
-    behave = (response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
-      response.write('{"partial":');
-      setTimeout(() => response.socket?.destroy(), 10);
-    };
+    behave = cutShortAfter(10);
     const response = await http.request(call());
     await sleep(100);
     await expect(response.body.text()).rejects.toThrow();

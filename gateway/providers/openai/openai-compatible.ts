@@ -1,6 +1,7 @@
 import type { UpstreamResponse } from '../../upstream/http.ts';
 import { envValue, processEnv } from '../env.ts';
-import { credential, perDeployment, postJson } from '../upstream-call.ts';
+import { perDeployment } from '../per-deployment.ts';
+import { credential, postJson } from '../upstream-call.ts';
 import type { Deployment, Operation, Provider, ProviderResult, RequestBody } from '../types.ts';
 
 export const openAIPaths: Readonly<Record<Operation, string>> = {
