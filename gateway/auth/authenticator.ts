@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
+import { hashKey } from './key-hash.ts';
+import { MasterKeys } from './master-keys.ts';
 import type { VirtualKeyPolicy } from './virtual-key-policy.ts';
 
 /** Who is calling: the master key, anyone (no master key set: development), or a virtual key with its policy. */
@@ -24,21 +25,16 @@ export function tokenOf(headers: IncomingHttpHeaders): string | undefined {
   return Array.isArray(key) ? key[0] : key;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
-
 /** Accepts the master key only; with none configured every caller is let in (development only). */
 export function masterKeyAuthenticator(masterKey: string | undefined): Authenticator {
   if (masterKey === undefined) return { authenticate: () => ({ kind: 'anonymous' }) };
-  const expected = digest(masterKey);
+  const masterKeys = new MasterKeys(masterKey, undefined);
   return {
     authenticate(token) {
       if (token === undefined || token === '') {
         throw new GatewayError('invalid_api_key', 'no API key: send Authorization: Bearer <key>');
       }
-      if (!timingSafeEqual(digest(token), expected))
-        throw new GatewayError('invalid_api_key', 'invalid API key');
+      if (!masterKeys.matches(hashKey(token))) throw new GatewayError('invalid_api_key', 'invalid API key');
       return { kind: 'master' };
     },
   };

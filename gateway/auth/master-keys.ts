@@ -1,22 +1,22 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hashKey, sameHash } from './key-hash.ts';
 
 /**
  * The master key and, during a rotation, the previous one: both are accepted until the previous is removed, so
  * clients can move over without downtime. Compared as SHA-256 digests in constant time.
  */
 export class MasterKeys {
-  readonly #digests: readonly Buffer[];
+  readonly #hashes: readonly string[];
 
   constructor(current: string, previous: string | undefined) {
-    this.#digests = [current, previous]
+    this.#hashes = [current, previous]
       .filter((key): key is string => key !== undefined && key !== '')
-      .map((key) => createHash('sha256').update(key).digest());
+      .map(hashKey);
   }
 
-  /** Compares against every master key, without stopping at the first match. */
-  matches(digest: Buffer): boolean {
+  /** Compares a key's hash (`hashKey`) against every master key, without stopping at the first match. */
+  matches(hash: string): boolean {
     let found = false;
-    for (const expected of this.#digests) found = timingSafeEqual(digest, expected) || found;
+    for (const expected of this.#hashes) found = sameHash(hash, expected) || found;
     return found;
   }
 }

@@ -1,8 +1,8 @@
-import { hash as digestOf } from 'node:crypto';
 import { DatabaseUnavailableError } from '../db/database.ts';
 import { GatewayError } from '../errors.ts';
 import type { Authenticator, Principal } from './authenticator.ts';
 import type { KeyCache } from './key-cache.ts';
+import { hashKey } from './key-hash.ts';
 import type { MasterKeys } from './master-keys.ts';
 import { VirtualKeyPolicy } from './virtual-key-policy.ts';
 
@@ -41,9 +41,8 @@ export function virtualKeyAuthenticator(options: VirtualKeyAuthenticatorOptions)
     authenticate(token) {
       if (token === undefined || token === '')
         throw new GatewayError('invalid_api_key', 'no API key: send Authorization: Bearer <key>');
-      const digest = digestOf('sha256', token, 'buffer');
-      if (masterKeys.matches(digest)) return master;
-      const hash = digest.toString('hex');
+      const hash = hashKey(token);
+      if (masterKeys.matches(hash)) return master;
       const now = options.now();
       const cached = cache.peek(hash, now);
       if (cached !== undefined) return principalOf(cached, now);
