@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { batchedStdout } from './log-destination.ts';
+import { isoTimeEachSecond } from './log-time.ts';
 import { LogScrubber, secretEnvValues } from './scrubber.ts';
 
 /** Every field path where a secret can sit in what we log; pino blanks them before a line is written. */
@@ -64,7 +65,7 @@ export function createLogger(options: LoggerSettings = {}): Logger {
     level: clampLevel(options.level ?? levelFromEnv(env), options.production ?? false),
     base: { service: 'switchyard-gateway' },
     redact: { paths: redactedPaths, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeEachSecond(),
     hooks: { streamWrite: (line) => scrubber.scrub(line) },
   };
   const logger = pino(settings, options.destination ?? batchedStdout());
