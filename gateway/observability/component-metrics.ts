@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { CellCounter } from './counter-cells.ts';
+import { CellHistogram } from './histogram-cells.ts';
 import type { DeploymentHealth } from './deployment-checks.ts';
 import type { KeyAliasLabel } from './key-alias-label.ts';
 
@@ -39,7 +40,7 @@ export class ComponentMetrics {
   #deploymentHealth: (() => DeploymentHealth | undefined) | undefined;
   readonly #queryErrors: Counter;
   readonly #spend: CellCounter<(typeof spendLabels)[number]>;
-  readonly #redisLatency: Histogram<'operation'>;
+  readonly #redisLatency: CellHistogram<'operation'>;
   readonly #cacheHits: Counter;
   readonly #cacheMisses: Counter;
   readonly #aliases: KeyAliasLabel;
@@ -110,7 +111,7 @@ export class ComponentMetrics {
         }
       },
     });
-    this.#redisLatency = new Histogram({
+    this.#redisLatency = new CellHistogram({
       name: `${prefix}redis_latency_seconds`,
       help: 'Redis round trips, by operation',
       labelNames: operationLabels,
@@ -181,7 +182,7 @@ export class ComponentMetrics {
   }
 
   redisRoundTrip(operation: string, seconds: number): void {
-    this.#redisLatency.labels(operation).observe(seconds);
+    this.#redisLatency.cell(operation, { operation }).observe(seconds);
   }
 
   redisBreaker(state: () => BreakerState): void {

@@ -1,8 +1,9 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Router } from '../router/router.ts';
 import { gatewayVersion } from '../version.ts';
 import { ComponentMetrics } from './component-metrics.ts';
 import { CellCounter } from './counter-cells.ts';
+import { CellHistogram, type HistogramCell } from './histogram-cells.ts';
 import type { Dependencies, DependencyName } from './dependencies.ts';
 import { KeyAliasLabel } from './key-alias-label.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -50,16 +51,15 @@ export interface RoutedSample {
 }
 
 interface GroupChildren {
-  readonly duration: Histogram.Internal<'model_group'>;
-  readonly overhead: Histogram.Internal<'model_group'>;
-  readonly firstToken: Histogram.Internal<'model_group'>;
+  readonly duration: HistogramCell<'model_group'>;
+  readonly overhead: HistogramCell<'model_group'>;
+  readonly firstToken: HistogramCell<'model_group'>;
   readonly retries: Counter.Internal;
 }
 
 /**
  * One prom-client Registry per gateway (tests build many in one process), prefix `switchyard_`. Request
- * counters add to cells kept per label set (CellCounter) and histograms go through label children cached per
- * label set; gauges about state are computed at scrape time.
+ * counters and histograms add to cells kept per label set (CellCounter, CellHistogram); gauges about state are computed at scrape time.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -67,9 +67,9 @@ export class GatewayMetrics {
   /** Hooks for the database, spend, Redis and cache components. */
   readonly components: ComponentMetrics;
   readonly #requests: CellCounter<(typeof requestLabels)[number]>;
-  readonly #duration: Histogram<'model_group'>;
-  readonly #overhead: Histogram<'model_group'>;
-  readonly #firstToken: Histogram<'model_group'>;
+  readonly #duration: CellHistogram<'model_group'>;
+  readonly #overhead: CellHistogram<'model_group'>;
+  readonly #firstToken: CellHistogram<'model_group'>;
   readonly #inputTokens: CellCounter<(typeof tokenLabels)[number]>;
   readonly #outputTokens: CellCounter<(typeof tokenLabels)[number]>;
   readonly #retries: Counter<'model_group'>;
@@ -93,21 +93,21 @@ export class GatewayMetrics {
       labelNames: requestLabels,
       registers,
     });
-    this.#duration = new Histogram({
+    this.#duration = new CellHistogram({
       name: name('request_duration_seconds'),
       help: 'Time from request arrival to the last byte of the answer (streams included)',
       labelNames: groupLabels,
       buckets: latencyBuckets,
       registers,
     });
-    this.#overhead = new Histogram({
+    this.#overhead = new CellHistogram({
       name: name('gateway_overhead_seconds'),
       help: 'Time of a request not spent waiting on the upstream (before the call and after the answer)',
       labelNames: groupLabels,
       buckets: overheadBuckets,
       registers,
     });
-    this.#firstToken = new Histogram({
+    this.#firstToken = new CellHistogram({
       name: name('time_to_first_token_seconds'),
       help: 'Time from request arrival to the first streamed chunk from the upstream',
       labelNames: groupLabels,
@@ -317,9 +317,9 @@ export class GatewayMetrics {
     let children = this.#groupChildren.get(modelGroup);
     if (children === undefined) {
       children = {
-        duration: this.#duration.labels(modelGroup),
-        overhead: this.#overhead.labels(modelGroup),
-        firstToken: this.#firstToken.labels(modelGroup),
+        duration: this.#duration.cell(modelGroup, { model_group: modelGroup }),
+        overhead: this.#overhead.cell(modelGroup, { model_group: modelGroup }),
+        firstToken: this.#firstToken.cell(modelGroup, { model_group: modelGroup }),
         retries: this.#retries.labels(modelGroup),
       };
       this.#groupChildren.set(modelGroup, children);
