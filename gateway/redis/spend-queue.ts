@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { SpendRecord } from '../spend/spend-record.ts';
-import { writeSpendBatch } from '../spend/spend-writer.ts';
+import { writeSpend } from '../spend/spend-writer.ts';
 import { luaScript } from './lua-script.ts';
 import type { SharedRedis } from './shared-redis.ts';
 
@@ -74,7 +74,7 @@ export class RedisSpendQueue {
         const texts = await this.#redis.run((client) => client.lrange(queueKey, 0, this.#batchRows - 1));
         if (texts.length === 0) break;
         const batch = texts.map(parseRecord);
-        await database.transaction((client) => writeSpendBatch(client, batch));
+        await writeSpend(database, batch);
         const left = await this.#redis.eval(trimScript, [queueKey, lockKey], [this.#podId, texts.length]);
         written += texts.length;
         if (left === -1 || left === 0) break; // lock lost (took too long), or done

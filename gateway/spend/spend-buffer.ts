@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { SpendRecord } from './spend-record.ts';
-import { writeSpendBatch } from './spend-writer.ts';
+import { writeSpend } from './spend-writer.ts';
 
 /** Where pods hand their rows to be written by whichever pod flushes next (`use_redis_transaction_buffer`). */
 export interface SpendQueue {
@@ -164,7 +164,7 @@ export class SpendBuffer {
 
   readonly #toDatabase = async (batch: readonly SpendRecord[]): Promise<boolean> => {
     try {
-      await this.#db.transaction((client) => writeSpendBatch(client, batch));
+      await writeSpend(this.#db, batch);
       this.#failing = false;
       return true;
     } catch (error) {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.ts';
 import { openTestDatabase, realPostgres } from '../test-support/test-database.ts';
 import type { SpendRecord } from './spend-record.ts';
-import { writeSpendBatch } from './spend-writer.ts';
+import { writeSpend } from './spend-writer.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -40,8 +40,7 @@ describe.skipIf(!realPostgres())('spend batch writer', () => {
     await close();
   });
 
-  const write = (records: readonly SpendRecord[]) =>
-    database.transaction((client) => writeSpendBatch(client, records));
+  const write = (records: readonly SpendRecord[]) => writeSpend(database, records);
   const spendOfKey = async (hash: string) =>
     (await database.query<{ spend: number }>('SELECT spend FROM switchyard_keys WHERE hash = $1', [hash]))[0]
       ?.spend;
@@ -90,5 +89,22 @@ describe.skipIf(!realPostgres())('spend batch writer', () => {
       'SELECT count(*)::int AS n FROM switchyard_spend_logs',
     );
     expect(count?.n).toBe(5);
+  });
+
+  it('writes a batch of rows without keys, once, also when it comes again', async () => {
+    const none = { keyHash: null, keySource: null, budgetDuration: null } as const;
+    const batch = [spendOf(none, 0.5), spendOf(none, 0.25)];
+    const logged = async () =>
+      (
+        await database.query<{ n: number; cost: number }>(
+          'SELECT count(*)::int AS n, sum(cost) AS cost FROM switchyard_spend_logs WHERE id = ANY($1::uuid[])',
+          [batch.map((record) => record.id)],
+        )
+      )[0];
+
+    expect(await write(batch)).toBe(2);
+    expect(await logged()).toEqual({ n: 2, cost: 0.75 });
+    expect(await write(batch)).toBe(0);
+    expect(await logged()).toEqual({ n: 2, cost: 0.75 });
   });
 });

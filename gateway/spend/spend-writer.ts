@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import type { Database } from '../db/database.ts';
 import type { SpendRecord } from './spend-record.ts';
 
 /**
@@ -79,14 +80,23 @@ interface InsertedSpend {
 }
 
 /**
- * Writes a batch inside the caller's transaction: the log rows in one insert that skips ledger ids already
- * written (a retried batch), then each key's spend, from the rows actually inserted, as one statement per key
- * in hash order, so two pods never lock keys in opposite orders. Retrying a batch whose commit was lost
- * therefore neither duplicates rows nor counts spend twice.
+ * Writes a batch: the log rows in one insert that skips ledger ids already written (a retried batch), then each
+ * key's spend, from the rows actually inserted, as one statement per key in hash order, so two pods never lock
+ * keys in opposite orders; rows and spend in one transaction. Retrying a batch whose commit was lost therefore
+ * neither duplicates rows nor counts spend twice. A batch of rows without keys (master key, no auth) is one
+ * insert, atomic on its own: no BEGIN and COMMIT round trips (~0.35 of ~1.4 ms of CPU a 500-row batch).
  */
-export async function writeSpendBatch(client: PoolClient, records: readonly SpendRecord[]): Promise<number> {
+export async function writeSpend(database: Database, records: readonly SpendRecord[]): Promise<number> {
   if (records.length === 0) return 0;
-  const inserted = await client.query<InsertedSpend>(insertLogs, [JSON.stringify(records.map(logRow))]);
+  if (records.every((record) => record.keyHash === null)) {
+    const inserted = await database.query<InsertedSpend>(insertLogs, [rowsOf(records)]);
+    return inserted.reduce((written, delta) => written + delta.rows, 0);
+  }
+  return database.transaction((client) => writeWithKeys(client, records));
+}
+
+async function writeWithKeys(client: PoolClient, records: readonly SpendRecord[]): Promise<number> {
+  const inserted = await client.query<InsertedSpend>(insertLogs, [rowsOf(records)]);
   const keys = new Map<string, SpendRecord>();
   for (const record of records) if (record.keyHash !== null) keys.set(record.keyHash, record);
   let written = 0;
@@ -103,6 +113,10 @@ export async function writeSpendBatch(client: PoolClient, records: readonly Spen
   return written;
 }
 
+/** The batch as the insert's one parameter. */
+function rowsOf(records: readonly SpendRecord[]): string {
+  return JSON.stringify(records.map(logRow));
+}
 /** A record as a row of the batch: its values in the order of `columns`. */
 function logRow(record: SpendRecord): unknown[] {
   return [
