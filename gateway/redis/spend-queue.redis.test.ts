@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.ts';
 import type { SpendRecord } from '../spend/spend-record.ts';
+import { SpendRows } from '../spend/spend-rows.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
 import { openTestDatabase, realPostgres } from '../test-support/test-database.ts';
 import { SharedRedis } from './shared-redis.ts';
@@ -61,7 +62,7 @@ describe.skipIf(!(redisServerAvailable() && realPostgres()))('spend queued in Re
     const crashed = await pod();
     const survivors = [await pod(), await pod()];
     const queued = Array.from({ length: 100 }, record);
-    expect(await crashed.queue.push(queued)).toBe(true);
+    expect(await crashed.queue.push(SpendRows.of(queued))).toBe(true);
     await crashed.shared.close(); // gone before any flush
 
     // Two pods flush at once: the lock lets one write, and nothing is written twice.
@@ -72,9 +73,30 @@ describe.skipIf(!(redisServerAvailable() && realPostgres()))('spend queued in Re
     expect(await survivors[0]?.queue.length()).toBe(0);
 
     // A flusher that died after writing but before trimming: the batch comes again and is not counted twice.
-    await survivors[0]?.queue.push(queued.slice(0, 10));
+    await survivors[0]?.queue.push(SpendRows.of(queued.slice(0, 10)));
     expect(await survivors[1]?.queue.flush(database)).toBe(10);
     expect(await rows()).toBe(100);
     await Promise.all(survivors.map(({ shared }) => shared.close()));
+  });
+
+  it('writes the records that pods of the older version queued one by one, then the batches', async () => {
+    const { shared, queue } = await pod();
+    const older = Array.from({ length: 45 }, record); // more than one read of batchRows (40)
+    await shared.run((client) =>
+      client.rpush('switchyard:spend:queue', ...older.map((entry) => JSON.stringify(entry))),
+    );
+    const newer = Array.from({ length: 3 }, record);
+    await queue.push(SpendRows.of(newer));
+    const before = await rows();
+
+    expect(await queue.flush(database)).toBe(48);
+    expect(await rows()).toBe(before + 48);
+    expect(await queue.length()).toBe(0);
+    const [first] = await database.query<{ request_id: string; created_at: Date }>(
+      'SELECT request_id, created_at FROM switchyard_spend_logs WHERE id = $1',
+      [older[0]?.id],
+    );
+    expect(first).toEqual({ request_id: older[0]?.requestId, created_at: older[0]?.createdAt });
+    await shared.close();
   });
 });

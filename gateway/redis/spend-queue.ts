@@ -1,10 +1,14 @@
 import type { Database } from '../db/database.ts';
 import type { SpendRecord } from '../spend/spend-record.ts';
+import { batchOfJson, type LedgerBatch, SpendRows } from '../spend/spend-rows.ts';
 import { writeSpend } from '../spend/spend-writer.ts';
 import { luaScript } from './lua-script.ts';
 import type { SharedRedis } from './shared-redis.ts';
 
-const queueKey = 'switchyard:spend:queue';
+/** One element a batch: its rows as the writer's JSON (spend-rows.ts). */
+const batchesKey = 'switchyard:spend:batches';
+/** One element a record, as pods before the batches queue pushed them: still drained during an upgrade. */
+const recordsKey = 'switchyard:spend:queue';
 const lockKey = 'switchyard:spend:lock';
 
 /** Removes a written batch from the head of the queue, only while the caller still holds the lock. */
@@ -47,14 +51,12 @@ export class RedisSpendQueue {
     this.#lockTtlMs = options.lockTtlMs ?? 30_000;
   }
 
-  /** Queues rows; false when Redis cannot take them now (the caller keeps them and retries). */
-  async push(records: readonly SpendRecord[]): Promise<boolean> {
-    if (records.length === 0) return true;
+  /** Queues a batch; false when Redis cannot take it now (the caller keeps it and retries). */
+  async push(batch: SpendRows): Promise<boolean> {
+    if (batch.rows === 0) return true;
     if (!this.#redis.available) return false;
     try {
-      await this.#redis.run((client) =>
-        client.rpush(queueKey, ...records.map((record) => JSON.stringify(record))),
-      );
+      await this.#redis.run((client) => client.rpush(batchesKey, batch.json));
       return true;
     } catch {
       return false;
@@ -68,25 +70,45 @@ export class RedisSpendQueue {
       client.set(lockKey, this.#podId, 'PX', this.#lockTtlMs, 'NX'),
     );
     if (locked !== 'OK') return 0;
-    let written = 0;
     try {
-      for (;;) {
-        const texts = await this.#redis.run((client) => client.lrange(queueKey, 0, this.#batchRows - 1));
-        if (texts.length === 0) break;
-        const batch = texts.map(parseRecord);
-        await writeSpend(database, batch);
-        const left = await this.#redis.eval(trimScript, [queueKey, lockKey], [this.#podId, texts.length]);
-        written += texts.length;
-        if (left === -1 || left === 0) break; // lock lost (took too long), or done
-      }
+      // Records pushed by pods of an older version first, then batches.
+      const records = await this.#drain(database, recordsKey, this.#batchRows, (texts) =>
+        SpendRows.of(texts.map(parseRecord)),
+      );
+      if (records.lockLost) return records.written;
+      const batches = await this.#drain(database, batchesKey, 1, (texts) => batchOfJson(texts[0] ?? '[]'));
+      return records.written + batches.written;
     } finally {
       await this.#redis.eval(releaseScript, [lockKey], [this.#podId]).catch(() => undefined);
     }
-    return written;
   }
 
+  /** Writes a list's entries, `count` at a time, each removed once written, while the lock is held. */
+  async #drain(
+    database: Database,
+    key: string,
+    count: number,
+    batchOf: (texts: string[]) => LedgerBatch,
+  ): Promise<{ written: number; lockLost: boolean }> {
+    let written = 0;
+    for (;;) {
+      const texts = await this.#redis.run((client) => client.lrange(key, 0, count - 1));
+      if (texts.length === 0) return { written, lockLost: false };
+      const batch = batchOf(texts);
+      await writeSpend(database, batch);
+      const left = await this.#redis.eval(trimScript, [key, lockKey], [this.#podId, texts.length]);
+      written += batch.rows;
+      if (left === -1) return { written, lockLost: true }; // this took longer than the lock lives
+      if (left === 0) return { written, lockLost: false };
+    }
+  }
+
+  /** Entries waiting: batches, and records from pods of an older version. */
   async length(): Promise<number> {
-    return this.#redis.run((client) => client.llen(queueKey));
+    const [batches, records] = await this.#redis.run((client) =>
+      Promise.all([client.llen(batchesKey), client.llen(recordsKey)]),
+    );
+    return batches + records;
   }
 }
 

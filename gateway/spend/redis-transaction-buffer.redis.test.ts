@@ -11,7 +11,8 @@ import { startRedisGateway } from '../test-support/redis-gateway.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
 import { createPostgresDatabase, realPostgres, type TestStore } from '../test-support/test-database.ts';
 
-const queueKey = 'switchyard:spend:queue';
+/** A pod queues its rows in batches, one entry each (redis/spend-queue.ts). */
+const batchesKey = 'switchyard:spend:batches';
 
 /** `flushSeconds` long on the pod that crashes, so nothing of its own reaches the database before it dies. */
 const config = (redisPort: number, flushSeconds: number) => `
@@ -94,7 +95,12 @@ describe.skipIf(!(redisServerAvailable() && realPostgres()))('use_redis_transact
       await client.chat.completions.create({ model: 'cheap', messages: [{ role: 'user', content: 'hi' }] });
 
     // The pod hands its rows to Redis within a fraction of a second; its own database flush is minutes away.
-    await eventually(async () => (await queue.llen(queueKey)) === requests, 10_000, 'rows queued in Redis');
+    const queuedRows = async () =>
+      (await queue.lrange(batchesKey, 0, -1)).reduce(
+        (rows, json) => rows + (JSON.parse(json) as unknown[]).length,
+        0,
+      );
+    await eventually(async () => (await queuedRows()) === requests, 10_000, 'rows queued in Redis');
     expect((await ledger(token)).rows).toBe(0);
     crashing.child.kill('SIGKILL');
     await crashing.exited;
@@ -105,7 +111,7 @@ describe.skipIf(!(redisServerAvailable() && realPostgres()))('use_redis_transact
       const written = await ledger(token);
       expect(written.cost).toBeGreaterThan(0);
       expect(await keySpend(token)).toBeCloseTo(written.cost, 9);
-      expect(await queue.llen(queueKey)).toBe(0);
+      expect(await queue.llen(batchesKey)).toBe(0);
       // Later flushes find nothing more: no row and no cost is counted twice.
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect(await ledger(token)).toEqual(written);

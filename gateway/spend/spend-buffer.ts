@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { SpendRecord } from './spend-record.ts';
+import { SpendRows } from './spend-rows.ts';
 import { writeSpend } from './spend-writer.ts';
 
 /** Where pods hand their rows to be written by whichever pod flushes next (`use_redis_transaction_buffer`). */
 export interface SpendQueue {
-  /** Queues rows; false when the queue cannot take them now (the caller keeps them). */
-  push(records: readonly SpendRecord[]): Promise<boolean>;
+  /** Queues a batch; false when the queue cannot take it now (the caller keeps it). */
+  push(batch: SpendRows): Promise<boolean>;
   /** Writes queued rows unless another pod is doing it; the number of rows written. */
   flush(database: Database): Promise<number>;
 }
@@ -38,7 +39,11 @@ export class SpendBuffer {
   readonly #flushEveryMs: number;
   readonly #queue: SpendQueue | undefined;
   readonly #queueEveryMs: number;
-  #rows: SpendRecord[] = [];
+  /** Batches of up to `batchRows`, oldest first; rows are added to the last one until it is handed on. */
+  #batches: SpendRows[] = [];
+  /** The batch being handed on: closed to new rows until its write is over. */
+  #handing: SpendRows | undefined;
+  #rows = 0;
   readonly #unflushed = new Map<string, number>();
   #dropped = 0;
   #full = false;
@@ -73,22 +78,23 @@ export class SpendBuffer {
   }
 
   add(record: SpendRecord): void {
-    if (this.#rows.length >= this.#maxRows) {
+    if (this.#rows >= this.#maxRows) {
       this.#dropped++;
       if (!this.#full) {
         this.#full = true;
-        this.#logger.error({ rows: this.#rows.length }, 'spend buffer full; new spend rows are dropped');
+        this.#logger.error({ rows: this.#rows }, 'spend buffer full; new spend rows are dropped');
       }
       return;
     }
-    this.#rows.push(record);
+    this.#open().add(record);
+    this.#rows++;
     if (record.keyHash !== null)
       this.#unflushed.set(record.keyHash, (this.#unflushed.get(record.keyHash) ?? 0) + record.cost);
     // A full batch is written now: at 3,000 requests a second, waiting 10 s meant 60 batches back to back (each
     // a pause of the event loop) and 30,000 rows carried into the old generation, collected later in long
     // pauses; now a batch goes every 170 ms and its rows die young. With a queue, rows leave often already.
     if (
-      this.#rows.length >= this.#batchRows &&
+      this.#rows >= this.#batchRows &&
       this.#queue === undefined &&
       this.#timers.length > 0 &&
       this.#busy === undefined &&
@@ -99,7 +105,7 @@ export class SpendBuffer {
 
   /** Rows waiting in this pod (for metrics). */
   size(): number {
-    return this.#rows.length;
+    return this.#rows;
   }
 
   /** Rows dropped because the buffer was full, since start (for metrics). */
@@ -127,13 +133,13 @@ export class SpendBuffer {
     this.#timers = [];
     const deadline = Date.now() + deadlineMs;
     await this.flush();
-    while (this.#rows.length > 0 && Date.now() < deadline) {
+    while (this.#rows > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       await this.flush();
     }
-    if (this.#rows.length > 0)
+    if (this.#rows > 0)
       this.#logger.error(
-        { rows: this.#rows.length },
+        { rows: this.#rows },
         'spend rows not written before shutdown: the database is unavailable',
       );
   }
@@ -162,7 +168,7 @@ export class SpendBuffer {
     }
   }
 
-  readonly #toDatabase = async (batch: readonly SpendRecord[]): Promise<boolean> => {
+  readonly #toDatabase = async (batch: SpendRows): Promise<boolean> => {
     try {
       await writeSpend(this.#db, batch);
       this.#failing = false;
@@ -170,29 +176,42 @@ export class SpendBuffer {
     } catch (error) {
       this.#failing = true;
       this.#logger.warn(
-        { rows: this.#rows.length, reason: (error as Error).message },
+        { rows: this.#rows, reason: (error as Error).message },
         'spend rows kept for the next write',
       );
       return false;
     }
   };
 
+  /** The batch new rows go to: the last one, unless it is full or being handed on. */
+  #open(): SpendRows {
+    const last = this.#batches.at(-1);
+    if (last !== undefined && last.rows < this.#batchRows && last !== this.#handing) return last;
+    const batch = new SpendRows();
+    this.#batches.push(batch);
+    return batch;
+  }
+
   /**
    * Hands rows on batch by batch while `write` takes them and at least `minimum` wait; what it refuses stays
-   * for the next try.
+   * for the next try. Rows that come while a batch is written go to the next one.
    */
-  async #handOff(write: (batch: readonly SpendRecord[]) => Promise<boolean>, minimum = 1): Promise<void> {
-    while (this.#rows.length >= minimum) {
-      const batch = this.#rows.slice(0, this.#batchRows);
-      if (!(await write(batch))) return;
-      this.#rows = this.#rows.slice(batch.length);
-      for (const record of batch) {
-        if (record.keyHash === null) continue;
-        const left = (this.#unflushed.get(record.keyHash) ?? 0) - record.cost;
-        if (left <= 1e-12) this.#unflushed.delete(record.keyHash);
-        else this.#unflushed.set(record.keyHash, left);
+  async #handOff(write: (batch: SpendRows) => Promise<boolean>, minimum = 1): Promise<void> {
+    for (;;) {
+      const batch = this.#batches[0];
+      if (batch === undefined || this.#rows < minimum) return;
+      this.#handing = batch;
+      const taken = await write(batch);
+      this.#handing = undefined;
+      if (!taken) return;
+      this.#batches.shift();
+      this.#rows -= batch.rows;
+      for (const [hash, key] of batch.keys) {
+        const left = (this.#unflushed.get(hash) ?? 0) - key.cost;
+        if (left <= 1e-12) this.#unflushed.delete(hash);
+        else this.#unflushed.set(hash, left);
       }
-      if (this.#full && this.#rows.length < this.#maxRows) {
+      if (this.#full && this.#rows < this.#maxRows) {
         this.#full = false;
         this.#logger.info('spend buffer has room again');
       }

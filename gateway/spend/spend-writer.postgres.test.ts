@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.ts';
 import { openTestDatabase, realPostgres } from '../test-support/test-database.ts';
 import type { SpendRecord } from './spend-record.ts';
+import { SpendRows } from './spend-rows.ts';
 import { writeSpend } from './spend-writer.ts';
 
 const logger = pino({ level: 'silent' });
@@ -40,7 +41,7 @@ describe.skipIf(!realPostgres())('spend batch writer', () => {
     await close();
   });
 
-  const write = (records: readonly SpendRecord[]) => writeSpend(database, records);
+  const write = (records: readonly SpendRecord[]) => writeSpend(database, SpendRows.of(records));
   const spendOfKey = async (hash: string) =>
     (await database.query<{ spend: number }>('SELECT spend FROM switchyard_keys WHERE hash = $1', [hash]))[0]
       ?.spend;
