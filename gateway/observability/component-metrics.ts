@@ -171,10 +171,7 @@ export class ComponentMetrics {
   spendRecorded(modelGroup: string, keyAlias: string, usd: number): void {
     if (usd <= 0) return;
     const alias = this.#aliases.of(keyAlias);
-    const key = `${modelGroup}\u0000${alias}`;
-    const spend =
-      this.#spend.find(key) ?? this.#spend.add(key, { model_group: modelGroup, key_alias: alias });
-    spend.inc(usd);
+    this.#spend.cell([modelGroup, alias]).inc(usd);
   }
 
   budgets(remaining: () => Iterable<BudgetRemaining>): void {
@@ -182,7 +179,7 @@ export class ComponentMetrics {
   }
 
   redisRoundTrip(operation: string, seconds: number): void {
-    this.#redisLatency.cell(operation, { operation }).observe(seconds);
+    this.#redisLatency.cell([operation]).observe(seconds);
   }
 
   redisBreaker(state: () => BreakerState): void {

@@ -11,8 +11,7 @@ describe('CellCounter', () => {
       labelNames: ['group', 'alias'],
       registers: [registry],
     });
-    const cell = (group: string, alias: string) =>
-      counter.find(`${group}\u0000${alias}`) ?? counter.add(`${group}\u0000${alias}`, { group, alias });
+    const cell = (group: string, alias: string) => counter.cell([group, alias]);
 
     cell('a', 'x').inc();
     cell('a', 'x').inc(2.5);
@@ -27,5 +26,20 @@ describe('CellCounter', () => {
     expect(second).toContain('things_total{group="a",alias="x"} 4.5');
     expect(second).toContain('things_total{group="b",alias="x"} 1');
     expect(await registry.metrics()).toBe(second);
+  });
+
+  it('keeps label sets apart that a joined key could confuse', async () => {
+    const registry = new Registry();
+    const counter = new CellCounter({
+      name: 'pairs_total',
+      help: 'pairs',
+      labelNames: ['a', 'b'],
+      registers: [registry],
+    });
+    counter.cell(['x', 'y z']).inc();
+    counter.cell(['x y', 'z']).inc(2);
+    const text = await registry.metrics();
+    expect(text).toContain('pairs_total{a="x",b="y z"} 1');
+    expect(text).toContain('pairs_total{a="x y",b="z"} 2');
   });
 });

@@ -1,4 +1,5 @@
 import { Counter, type CounterConfiguration, type LabelValues } from 'prom-client';
+import { CellsByLabels } from './cells-by-labels.ts';
 
 /** What one label set of a CellCounter has been incremented by since the counter was last read. */
 export class CounterCell<T extends string> {
@@ -22,9 +23,10 @@ export class CounterCell<T extends string> {
  */
 export class CellCounter<T extends string> {
   readonly #counter: Counter<T>;
-  readonly #cells = new Map<string, CounterCell<T>>();
+  readonly #cells: CellsByLabels<T, CounterCell<T>>;
 
   constructor(configuration: CounterConfiguration<T>) {
+    this.#cells = new CellsByLabels(configuration.labelNames ?? [], (labels) => new CounterCell(labels));
     this.#counter = new Counter({
       ...configuration,
       collect: () => {
@@ -33,19 +35,13 @@ export class CellCounter<T extends string> {
     });
   }
 
-  /** The cell of `key`, a string naming the label values (e.g. joined with NUL), once `add`ed. */
-  find(key: string): CounterCell<T> | undefined {
-    return this.#cells.get(key);
-  }
-
-  add(key: string, labels: LabelValues<T>): CounterCell<T> {
-    const cell = new CounterCell(labels);
-    this.#cells.set(key, cell);
-    return cell;
+  /** The cell of these label values, in the order of the label names. */
+  cell(values: readonly string[]): CounterCell<T> {
+    return this.#cells.get(values);
   }
 
   #flush(): void {
-    for (const cell of this.#cells.values()) {
+    for (const cell of this.#cells.all()) {
       if (cell.pending === 0) continue;
       this.#counter.inc(cell.labels, cell.pending);
       cell.pending = 0;

@@ -34,7 +34,7 @@ describe('CellHistogram', () => {
       fc.asyncProperty(fc.array(observation, { maxLength: 200 }), async (observations) => {
         const { ours, theirs, cells, reference } = pair();
         for (const { group, value } of observations) {
-          cells.cell(group, { model_group: group }).observe(value);
+          cells.cell([group]).observe(value);
           reference.labels(group).observe(value);
         }
         expect(await ours.metrics()).toBe(await theirs.metrics());
@@ -54,7 +54,7 @@ describe('CellHistogram', () => {
 
   it('ignores a value that is not a finite number', async () => {
     const { ours, cells } = pair();
-    const cell = cells.cell('g', { model_group: 'g' });
+    const cell = cells.cell(['g']);
     cell.observe(Number.NaN);
     cell.observe(Number.POSITIVE_INFINITY);
     cell.observe(0.5);
@@ -62,11 +62,15 @@ describe('CellHistogram', () => {
     expect(await ours.metrics()).toContain('latency_seconds_sum{model_group="g"} 0.5');
   });
 
-  it('keeps one cell per key and forgets them on reset', async () => {
+  it('keeps one cell per label set, and zeroes it on reset for whoever holds it', async () => {
     const { ours, cells } = pair();
-    expect(cells.cell('g', { model_group: 'g' })).toBe(cells.cell('g', { model_group: 'g' }));
-    cells.cell('g', { model_group: 'g' }).observe(1);
+    const cell = cells.cell(['g']);
+    expect(cells.cell(['g'])).toBe(cell);
+    expect(cells.cell(['h'])).not.toBe(cell);
+    cell.observe(1);
     ours.resetMetrics();
-    expect(await ours.metrics()).not.toContain('latency_seconds_count');
+    expect(await ours.metrics()).toContain('latency_seconds_count{model_group="g"} 0');
+    cell.observe(2);
+    expect(await ours.metrics()).toContain('latency_seconds_sum{model_group="g"} 2');
   });
 });

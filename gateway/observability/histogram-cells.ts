@@ -1,4 +1,5 @@
 import type { LabelValues, Registry } from 'prom-client';
+import { CellsByLabels } from './cells-by-labels.ts';
 
 /** The buckets, sum and count of one label set of a CellHistogram. */
 export class HistogramCell<T extends string> {
@@ -26,6 +27,12 @@ export class HistogramCell<T extends string> {
     this.counts[index] = (this.counts[index] ?? 0) + 1;
     this.sum += value;
     this.count++;
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
   }
 }
 
@@ -65,35 +72,33 @@ export class CellHistogram<T extends string> {
   readonly name: string;
   readonly help: string;
   readonly #bounds: readonly number[];
-  readonly #cells = new Map<string, HistogramCell<T>>();
+  readonly #cells: CellsByLabels<T, HistogramCell<T>>;
 
   constructor(configuration: CellHistogramConfiguration<T>) {
     this.name = configuration.name;
     this.help = configuration.help;
-    this.#bounds = [...configuration.buckets];
+    const bounds = [...configuration.buckets];
+    this.#bounds = bounds;
+    this.#cells = new CellsByLabels(configuration.labelNames, (labels) => new HistogramCell(labels, bounds));
     // prom-client's Registry takes any metric with a name, `get` and `reset`; its types name only its own classes.
     for (const registry of configuration.registers) registry.registerMetric(this as never);
   }
 
-  /** The cell of `key`, a string naming the label values (e.g. joined with NUL), made on first use. */
-  cell(key: string, labels: LabelValues<T>): HistogramCell<T> {
-    let cell = this.#cells.get(key);
-    if (cell === undefined) {
-      cell = new HistogramCell(labels, this.#bounds);
-      this.#cells.set(key, cell);
-    }
-    return cell;
+  /** The cell of these label values, in the order of the label names; made on first use. */
+  cell(values: readonly string[]): HistogramCell<T> {
+    return this.#cells.get(values);
   }
 
+  /** Zeroes every cell: callers keep the cells they found, so they stay in place. */
   reset(): void {
-    this.#cells.clear();
+    for (const cell of this.#cells.all()) cell.reset();
   }
 
   /** What prom-client's Registry renders: for each cell its cumulative buckets, `+Inf`, sum and count. */
   getForPromString(): HistogramObject<ExpositionValue> {
     const values: ExpositionValue[] = [];
     const bucketName = `${this.name}_bucket`;
-    for (const cell of this.#cells.values()) {
+    for (const cell of this.#cells.all()) {
       const sharedLabels = cell.labels as LabelValues<string>;
       let cumulative = 0;
       this.#bounds.forEach((bound, index) => {

@@ -253,16 +253,7 @@ export class GatewayMetrics {
     const alias = this.keyAliases.of(keyAlias);
     const deployment = routed?.deployment ?? '';
     const statusClass = statusClasses[Math.floor(status / 100)] ?? '5xx';
-    const key = `${modelGroup}\u0000${deployment}\u0000${statusClass}\u0000${alias}`;
-    const requests =
-      this.#requests.find(key) ??
-      this.#requests.add(key, {
-        model_group: modelGroup,
-        deployment,
-        status_class: statusClass,
-        key_alias: alias,
-      });
-    requests.inc();
+    this.#requests.cell([modelGroup, deployment, statusClass, alias]).inc();
     if (modelGroup === '') return;
     const group = this.#group(modelGroup);
     const seconds = elapsedMs / 1000;
@@ -282,17 +273,10 @@ export class GatewayMetrics {
     }
     if (routed.cost !== undefined) this.components.spendRecorded(modelGroup, keyAlias, routed.cost);
     if (routed.promptTokens !== undefined || routed.completionTokens !== undefined) {
-      const key = `${modelGroup}\u0000${alias}`;
-      if (routed.promptTokens !== undefined) {
-        const input =
-          this.#inputTokens.find(key) ?? this.#inputTokens.add(key, tokenLabelsOf(modelGroup, alias));
-        input.inc(routed.promptTokens);
-      }
-      if (routed.completionTokens !== undefined) {
-        const output =
-          this.#outputTokens.find(key) ?? this.#outputTokens.add(key, tokenLabelsOf(modelGroup, alias));
-        output.inc(routed.completionTokens);
-      }
+      if (routed.promptTokens !== undefined)
+        this.#inputTokens.cell([modelGroup, alias]).inc(routed.promptTokens);
+      if (routed.completionTokens !== undefined)
+        this.#outputTokens.cell([modelGroup, alias]).inc(routed.completionTokens);
     }
   }
 
@@ -317,17 +301,13 @@ export class GatewayMetrics {
     let children = this.#groupChildren.get(modelGroup);
     if (children === undefined) {
       children = {
-        duration: this.#duration.cell(modelGroup, { model_group: modelGroup }),
-        overhead: this.#overhead.cell(modelGroup, { model_group: modelGroup }),
-        firstToken: this.#firstToken.cell(modelGroup, { model_group: modelGroup }),
+        duration: this.#duration.cell([modelGroup]),
+        overhead: this.#overhead.cell([modelGroup]),
+        firstToken: this.#firstToken.cell([modelGroup]),
         retries: this.#retries.labels(modelGroup),
       };
       this.#groupChildren.set(modelGroup, children);
     }
     return children;
   }
-}
-
-function tokenLabelsOf(modelGroup: string, keyAlias: string) {
-  return { model_group: modelGroup, key_alias: keyAlias };
 }
