@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.ts';
-import type { SpendRecord } from '../spend/spend-record.ts';
 import { SpendRows } from '../spend/spend-rows.ts';
+import { spendRecord } from '../test-support/spend-records.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
 import { openTestDatabase, realPostgres } from '../test-support/test-database.ts';
 import { SharedRedis } from './shared-redis.ts';
@@ -11,24 +11,7 @@ import { RedisSpendQueue } from './spend-queue.ts';
 
 const logger = pino({ level: 'silent' });
 
-const record = (): SpendRecord => ({
-  id: randomUUID(),
-  requestId: randomUUID(),
-  keyHash: null,
-  keySource: null,
-  budgetDuration: null,
-  keyAlias: null,
-  modelGroup: 'cheap',
-  deployment: 'd',
-  provider: 'mock',
-  promptTokens: 3,
-  completionTokens: 4,
-  cost: 0.01,
-  latencyMs: 5,
-  status: 200,
-  cacheHit: false,
-  createdAt: new Date(),
-});
+const record = () => spendRecord({ modelGroup: 'cheap', cost: 0.01 });
 
 describe.skipIf(!(redisServerAvailable() && realPostgres()))('spend queued in Redis', () => {
   let redis: RedisServer;

@@ -1,32 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.ts';
+import { spendRecord } from '../test-support/spend-records.ts';
 import { openTestDatabase, realPostgres } from '../test-support/test-database.ts';
 import { SpendBuffer } from './spend-buffer.ts';
-import type { SpendRecord } from './spend-record.ts';
 
 const logger = pino({ level: 'silent' });
 
-const keyless = (): SpendRecord => ({
-  id: randomUUID(),
-  requestId: `req-${randomUUID()}`,
-  keyHash: null,
-  keySource: null,
-  budgetDuration: null,
-  keyAlias: null,
-  modelGroup: 'gpt-4o',
-  deployment: 'd1',
-  provider: 'openai',
-  promptTokens: 12,
-  completionTokens: 9,
-  cost: 0.001,
-  latencyMs: 4,
-  status: 200,
-  cacheHit: false,
-  createdAt: new Date(),
-});
+const keyless = () => spendRecord({ cost: 0.001 });
 
 describe.skipIf(!realPostgres())('the spend buffer against PostgreSQL', () => {
   let database: Database;

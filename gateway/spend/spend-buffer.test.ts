@@ -1,28 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../db/database.ts';
 import { createLogger } from '../observability/logger.ts';
+import { spendRecord } from '../test-support/spend-records.ts';
 import { SpendBuffer } from './spend-buffer.ts';
-import type { SpendRecord } from './spend-record.ts';
 
-const record = (keyHash: string, cost: number): SpendRecord => ({
-  id: randomUUID(),
-  requestId: 'r',
-  keyHash,
-  keySource: 'api',
-  budgetDuration: null,
-  keyAlias: null,
-  modelGroup: 'm',
-  deployment: 'd',
-  provider: 'mock',
-  promptTokens: 1,
-  completionTokens: 1,
-  cost,
-  latencyMs: 1,
-  status: 200,
-  cacheHit: false,
-  createdAt: new Date(),
-});
+const record = (keyHash: string, cost: number) => spendRecord({ keyHash, keySource: 'api', cost });
 
 /** A database that has never been reached: every write fails as unavailable. */
 const unreachable = {

@@ -1,27 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { spendRecord } from '../test-support/spend-records.ts';
 import type { SpendRecord } from './spend-record.ts';
 import { batchOfJson, SpendRows } from './spend-rows.ts';
 
-const record = (overrides: Partial<SpendRecord> = {}): SpendRecord => ({
-  id: randomUUID(),
-  requestId: randomUUID(),
-  keyHash: null,
-  keySource: null,
-  budgetDuration: null,
-  keyAlias: null,
-  modelGroup: 'gpt-4o',
-  deployment: 'gpt-4o/0',
-  provider: 'openai',
-  promptTokens: 12,
-  completionTokens: 9,
-  cost: 0.25,
-  latencyMs: 4.6,
-  status: 200,
-  cacheHit: false,
-  createdAt: new Date('2026-12-02T01:00:00.123Z'),
-  ...overrides,
-});
+const record = (overrides: Partial<SpendRecord> = {}) =>
+  spendRecord({ createdAt: new Date('2026-12-02T01:00:00.123Z'), ...overrides });
 
 describe('SpendRows', () => {
   it('serializes each record as the row the writer reads, past its first buffer and in UTF-8', () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/database.ts';
+import { spendRecord } from '../test-support/spend-records.ts';
 import { openTestDatabase, realPostgres } from '../test-support/test-database.ts';
 import type { SpendRecord } from './spend-record.ts';
 import { SpendRows } from './spend-rows.ts';
@@ -9,25 +10,15 @@ import { writeSpend } from './spend-writer.ts';
 
 const logger = pino({ level: 'silent' });
 
-const spendOf = (
-  key: Pick<SpendRecord, 'keyHash' | 'keySource' | 'budgetDuration'>,
-  cost: number,
-): SpendRecord => ({
-  id: randomUUID(),
-  requestId: `req-${randomUUID()}`,
-  ...key,
-  keyAlias: key.keyHash === null ? null : `alias-${key.keyHash}`,
-  modelGroup: 'gpt-4o',
-  deployment: 'd1',
-  provider: 'openai',
-  promptTokens: 12,
-  completionTokens: 9,
-  cost,
-  latencyMs: 4.6,
-  status: 200,
-  cacheHit: false,
-  createdAt: new Date('2026-12-01T10:00:00.123Z'),
-});
+const spendOf = (key: Pick<SpendRecord, 'keyHash' | 'keySource' | 'budgetDuration'>, cost: number) =>
+  spendRecord({
+    ...key,
+    requestId: `req-${randomUUID()}`,
+    keyAlias: key.keyHash === null ? null : `alias-${key.keyHash}`,
+    deployment: 'd1',
+    cost,
+    createdAt: new Date('2026-12-01T10:00:00.123Z'),
+  });
 
 describe.skipIf(!realPostgres())('spend batch writer', () => {
   let database: Database;
