@@ -59,7 +59,8 @@ interface GroupChildren {
 
 /**
  * One prom-client Registry per gateway (tests build many in one process), prefix `switchyard_`. Request
- * counters and histograms add to cells kept per label set (CellCounter, CellHistogram); gauges about state are computed at scrape time.
+ * counters and histograms add to cells kept per label set (CellCounter, CellHistogram); gauges about state
+ * are computed at scrape time.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
