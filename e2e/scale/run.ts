@@ -28,6 +28,7 @@ import { delta, total } from './metrics-text.ts';
 import { MigrationJobCompleter } from './migration-jobs.ts';
 import { createOperatorIdentity, operatorNamespace } from './operator-identity.ts';
 import { chartMemoryEnv } from './chart-node-options.ts';
+import { controllerLine, createControllerFlows } from './controller-flows.ts';
 import { describeShape, scaleOptions } from './options.ts';
 import type { ScaleOptions } from './options.ts';
 import { procStats, reapedChildrenCpuSeconds } from './proc-stats.ts';
@@ -131,6 +132,7 @@ async function measure(options: ResolvedOptions, running: Running): Promise<Scal
   const version = await admin.get<{ gitVersion: string }>('/version');
   await installCrds(cp);
   const identity = await createOperatorIdentity(admin, caDataOf(cp.kubeconfigPath), cp.dir);
+  await createControllerFlows(admin);
   for (const namespace of world.namespaces)
     await admin.request('POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
@@ -240,10 +242,9 @@ async function measure(options: ResolvedOptions, running: Running): Promise<Scal
   const benchCpu = process.cpuUsage(benchCpuAtStart);
   convergenceCpu.set('bench', (benchCpu.user + benchCpu.system) / 1e6);
   convergenceCpu.set('bench kubectl', reapedChildrenCpuSeconds() - kubectlCpuAtStart);
-  const requestSeconds = delta(
-    apiserverStart.requestSeconds,
-    (await apiserverSnapshot(admin, identity)).requestSeconds,
-  );
+  const apiserverReady = await apiserverSnapshot(admin, identity);
+  const requestSeconds = delta(apiserverStart.requestSeconds, apiserverReady.requestSeconds);
+  const controllerRequests = delta(apiserverStart.controllers, apiserverReady.controllers);
   log(
     `converged ${fmtSeconds(since(readyAt))} after the ${options.create === 'during' ? 'first create' : 'operator start'}`,
   );
@@ -272,6 +273,7 @@ async function measure(options: ResolvedOptions, running: Running): Promise<Scal
   const notes = [
     `Operator memory at the end of the idle window: ${await heapLine(operator)}; resident by mapping (MB): ${mappingLine(operator.pid)}.`,
     ...(options.heapSnapshotDir !== '' ? [`${await heapSnapshot(operator, options.heapSnapshotDir)}.`] : []),
+    `kube-controller-manager requests, ${options.create === 'during' ? 'first create' : 'operator start'} to Ready, of the controllers a rollout waits for (each has its own client limit, \`--kube-api-qps\` 20 by default): ${controllerLine(controllerRequests)}.`,
     `kube-apiserver time in requests by verb and resource, all clients, ${options.create === 'during' ? 'first create' : 'operator start'} to Ready (s): ${top(requestSeconds, 10)}.`,
   ];
   for (const note of notes) log(note);
