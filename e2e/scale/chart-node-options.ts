@@ -1,6 +1,7 @@
-// The operator's node flags as the Helm chart sets them: NODE_OPTIONS of its Deployment rendered with the
-// default values (heap limits sized by the memory limit), so the bench measures the heap the operator
-// gets when installed. SCALE_OPERATOR_NODE_OPTIONS replaces them.
+// The operator's memory settings as the Helm chart sets them: NODE_OPTIONS (heap limits sized by the memory
+// limit) and MALLOC_ARENA_MAX of its Deployment rendered with the default values, so the bench measures the
+// memory the operator gets when installed. SCALE_OPERATOR_NODE_OPTIONS and SCALE_OPERATOR_MALLOC_ARENA_MAX
+// replace them.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,7 +20,13 @@ interface DeploymentYaml {
   };
 }
 
-export async function chartNodeOptions(): Promise<string> {
+export interface ChartMemoryEnv {
+  readonly nodeOptions: string;
+  /** '' when the chart sets none (glibc's default). */
+  readonly mallocArenaMax: string;
+}
+
+export async function chartMemoryEnv(): Promise<ChartMemoryEnv> {
   const helm = join(await buildBinaries(), 'helm');
   const { stdout } = await promisify(execFile)(helm, [
     'template',
@@ -32,5 +39,6 @@ export async function chartNodeOptions(): Promise<string> {
   ]);
   const deployment = load(stdout) as DeploymentYaml;
   const env = deployment.spec?.template?.spec?.containers?.[0]?.env ?? [];
-  return env.find((variable) => variable.name === 'NODE_OPTIONS')?.value ?? '';
+  const value = (name: string) => env.find((variable) => variable.name === name)?.value ?? '';
+  return { nodeOptions: value('NODE_OPTIONS'), mallocArenaMax: value('MALLOC_ARENA_MAX') };
 }

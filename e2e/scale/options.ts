@@ -23,6 +23,8 @@ export interface ScaleOptions {
    * chart's NODE_OPTIONS (chart-node-options.ts), as the operator runs when installed.
    */
   readonly operatorNodeOptions: string | undefined;
+  /** MALLOC_ARENA_MAX for the operator ('' = glibc's default); undefined: the chart's. */
+  readonly operatorMallocArenaMax: string | undefined;
   /** `dist`: the operator compiled (built by the bench first), as the image runs it; `ts`: its sources. */
   readonly operatorBuild: 'dist' | 'ts';
   /** Where to copy the operator's and the control plane's logs before the temp dir goes ('' = nowhere). */
@@ -67,6 +69,7 @@ export function scaleOptions(env: Readonly<Record<string, string | undefined>>):
     jobConcurrency: int('SCALE_JOB_CONCURRENCY', 6, 1),
     writeReadme: (env.SCALE_WRITE_README ?? '1') !== '0',
     operatorNodeOptions: env.SCALE_OPERATOR_NODE_OPTIONS,
+    operatorMallocArenaMax: env.SCALE_OPERATOR_MALLOC_ARENA_MAX,
     operatorBuild,
     logDir: env.SCALE_LOG_DIR ?? '',
     apiserverProfile: env.SCALE_APISERVER_PROFILE ?? '',

@@ -27,7 +27,8 @@ import type { KubeHttp } from './kube-http.ts';
 import { delta, total } from './metrics-text.ts';
 import { MigrationJobCompleter } from './migration-jobs.ts';
 import { createOperatorIdentity, operatorNamespace } from './operator-identity.ts';
-import { chartNodeOptions } from './chart-node-options.ts';
+import { chartMemoryEnv } from './chart-node-options.ts';
+import { controllerLine, createControllerFlows } from './controller-flows.ts';
 import { describeShape, scaleOptions } from './options.ts';
 import type { ScaleOptions } from './options.ts';
 import { procStats, reapedChildrenCpuSeconds } from './proc-stats.ts';
@@ -54,10 +55,12 @@ const log = (message: string) => {
 const fmtSeconds = (seconds: number | undefined) =>
   seconds === undefined ? 'n/a' : `${seconds.toFixed(1)} s`;
 
-/** The options with the operator's node flags known (the chart's unless given). */
+/** The options with the operator's node flags and malloc arenas known (the chart's unless given). */
 interface ResolvedOptions extends ScaleOptions {
   readonly operatorNodeOptions: string;
   readonly chartNodeOptions: boolean;
+  readonly operatorMallocArenaMax: string;
+  readonly chartMallocArenaMax: boolean;
 }
 
 interface Running {
@@ -69,10 +72,13 @@ interface Running {
 
 async function main(): Promise<void> {
   const given = scaleOptions(process.env);
+  const chart = await chartMemoryEnv();
   const options: ResolvedOptions = {
     ...given,
-    operatorNodeOptions: given.operatorNodeOptions ?? (await chartNodeOptions()),
+    operatorNodeOptions: given.operatorNodeOptions ?? chart.nodeOptions,
     chartNodeOptions: given.operatorNodeOptions === undefined,
+    operatorMallocArenaMax: given.operatorMallocArenaMax ?? chart.mallocArenaMax,
+    chartMallocArenaMax: given.operatorMallocArenaMax === undefined,
   };
   const running: Running = {};
   const teardown = async (): Promise<void> => {
@@ -126,6 +132,7 @@ async function measure(options: ResolvedOptions, running: Running): Promise<Scal
   const version = await admin.get<{ gitVersion: string }>('/version');
   await installCrds(cp);
   const identity = await createOperatorIdentity(admin, caDataOf(cp.kubeconfigPath), cp.dir);
+  await createControllerFlows(admin);
   for (const namespace of world.namespaces)
     await admin.request('POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
@@ -235,10 +242,9 @@ async function measure(options: ResolvedOptions, running: Running): Promise<Scal
   const benchCpu = process.cpuUsage(benchCpuAtStart);
   convergenceCpu.set('bench', (benchCpu.user + benchCpu.system) / 1e6);
   convergenceCpu.set('bench kubectl', reapedChildrenCpuSeconds() - kubectlCpuAtStart);
-  const requestSeconds = delta(
-    apiserverStart.requestSeconds,
-    (await apiserverSnapshot(admin, identity)).requestSeconds,
-  );
+  const apiserverReady = await apiserverSnapshot(admin, identity);
+  const requestSeconds = delta(apiserverStart.requestSeconds, apiserverReady.requestSeconds);
+  const controllerRequests = delta(apiserverStart.controllers, apiserverReady.controllers);
   log(
     `converged ${fmtSeconds(since(readyAt))} after the ${options.create === 'during' ? 'first create' : 'operator start'}`,
   );
@@ -267,6 +273,7 @@ async function measure(options: ResolvedOptions, running: Running): Promise<Scal
   const notes = [
     `Operator memory at the end of the idle window: ${await heapLine(operator)}; resident by mapping (MB): ${mappingLine(operator.pid)}.`,
     ...(options.heapSnapshotDir !== '' ? [`${await heapSnapshot(operator, options.heapSnapshotDir)}.`] : []),
+    `kube-controller-manager requests, ${options.create === 'during' ? 'first create' : 'operator start'} to Ready, of the controllers a rollout waits for (each has its own client limit, \`--kube-api-qps\` 20 by default): ${controllerLine(controllerRequests)}.`,
     `kube-apiserver time in requests by verb and resource, all clients, ${options.create === 'during' ? 'first create' : 'operator start'} to Ready (s): ${top(requestSeconds, 10)}.`,
   ];
   for (const note of notes) log(note);
@@ -278,6 +285,9 @@ async function measure(options: ResolvedOptions, running: Running): Promise<Scal
       ...(options.chartNodeOptions
         ? []
         : [options.operatorNodeOptions.replace(/[^a-z0-9=]+/gi, '-') || 'no-node-options']),
+      ...(options.chartMallocArenaMax
+        ? []
+        : [`malloc-arena-max=${options.operatorMallocArenaMax || 'default'}`]),
     ].join('-'),
     title:
       `${describeShape(options)}, created ${options.create === 'during' ? 'while the operator runs' : 'before the operator starts'}` +
@@ -286,7 +296,10 @@ async function measure(options: ResolvedOptions, running: Running): Promise<Scal
         ? ` with the chart's NODE_OPTIONS (\`${options.operatorNodeOptions}\`)`
         : options.operatorNodeOptions === ''
           ? ' without node flags'
-          : ` with \`${options.operatorNodeOptions}\``),
+          : ` with \`${options.operatorNodeOptions}\``) +
+      (options.operatorMallocArenaMax === ''
+        ? ', glibc malloc arenas at their default'
+        : ` and MALLOC_ARENA_MAX=${options.operatorMallocArenaMax}`),
     command: reproduceCommand(),
     machine,
     date: new Date(startedAt).toISOString().slice(0, 10),
@@ -327,7 +340,10 @@ async function measure(options: ResolvedOptions, running: Running): Promise<Scal
   };
 }
 
-/** The operator via the e2e helper, with the bench's extra node flags (profiles) in NODE_OPTIONS. */
+/**
+ * The operator via the e2e helper, with the bench's extra node flags (profiles) in NODE_OPTIONS and the
+ * malloc arenas in MALLOC_ARENA_MAX (the helper passes the bench's environment on).
+ */
 async function startOperator(
   options: ResolvedOptions,
   dir: string,
@@ -341,8 +357,13 @@ async function startOperator(
   ]
     .join(' ')
     .trim();
-  const previous = process.env.NODE_OPTIONS;
-  if (nodeOptions !== '') process.env.NODE_OPTIONS = nodeOptions;
+  const previous = { NODE_OPTIONS: process.env.NODE_OPTIONS, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX };
+  const set = (name: keyof typeof previous, value: string | undefined): void => {
+    if (value === undefined || value === '') Reflect.deleteProperty(process.env, name);
+    else process.env[name] = value;
+  };
+  set('NODE_OPTIONS', nodeOptions);
+  set('MALLOC_ARENA_MAX', options.operatorMallocArenaMax);
   try {
     return await startOperatorProcess({
       kubeconfigPath,
@@ -352,8 +373,8 @@ async function startOperator(
       ...(options.operatorBuild === 'dist' ? { cli: join(repoRoot, 'dist/operator/cli.js') } : {}),
     });
   } finally {
-    if (previous === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = previous;
+    set('NODE_OPTIONS', previous.NODE_OPTIONS);
+    set('MALLOC_ARENA_MAX', previous.MALLOC_ARENA_MAX);
   }
 }
 

@@ -1,6 +1,7 @@
 // Counters read at the edges of each window (convergence, idle): the apiserver's, per FlowSchema of the
 // operator's identity and for all clients, and the operator's own.
 import { sumSamples } from '../operator/operator-process.ts';
+import { controllerCounts } from './controller-flows.ts';
 import type { OperatorProcess } from '../operator/operator-process.ts';
 import type { KubeHttp } from './kube-http.ts';
 import { grouped, total } from './metrics-text.ts';
@@ -27,6 +28,8 @@ export interface ApiserverSnapshot {
   readonly allWrites: number;
   /** Time spent in requests by "verb resource subresource", every client, watches left out. */
   readonly requestSeconds: Map<string, number>;
+  /** Requests of the controllers that pace a rollout, by ServiceAccount (controller-flows.ts). */
+  readonly controllers: Map<string, number>;
 }
 
 export interface OperatorSnapshot {
@@ -50,6 +53,7 @@ export async function apiserverSnapshot(
   }
   return {
     flows,
+    controllers: controllerCounts(text),
     allWrites: total(
       grouped(text, 'apiserver_request_total', ['verb'], (labels) =>
         writeVerbs.has(labels.get('verb') ?? ''),

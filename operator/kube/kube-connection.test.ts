@@ -1,7 +1,7 @@
 import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Dispatcher } from 'undici';
+import type { Agent } from 'node:https';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fromKubeconfigFile, loadKubeConnection } from './kube-connection.ts';
 import type { KubeConnection } from './kube-connection.ts';
@@ -27,11 +27,14 @@ function kubeconfig(cluster: object, user: object): string {
 
 async function authOf(
   connection: KubeConnection,
-): Promise<{ headers: Record<string, string>; dispatcher?: Dispatcher }> {
-  const result: { headers: Record<string, string>; dispatcher?: Dispatcher } = { headers: {} };
+): Promise<{ headers: Record<string, string>; agent?: Agent }> {
+  const result: { headers: Record<string, string>; agent?: Agent } = { headers: {} };
   await connection.applySecurityAuthentication({
     setHeaderParam: (key, value) => (result.headers[key] = value),
-    setDispatcher: (dispatcher) => (result.dispatcher = dispatcher),
+    setDispatcher: () => {
+      throw new Error('the native connection hands an agent, not an undici dispatcher');
+    },
+    setAgent: (agent) => (result.agent = agent),
   });
   return result;
 }
@@ -41,7 +44,7 @@ afterEach(() => {
 });
 
 describe('kube connection', () => {
-  it('serves a token and a CA without client-node, with one dispatcher for every request', async () => {
+  it('serves a token and a CA without client-node, with one agent for every request', async () => {
     const connection = fromKubeconfigFile(
       kubeconfig({ 'certificate-authority-data': b64('not a real CA') }, { token: 'abc' }),
     );
@@ -49,8 +52,8 @@ describe('kube connection', () => {
     if (connection === undefined) throw new Error('not served natively');
     const first = await authOf(connection);
     expect(first.headers).toEqual({ Authorization: 'Bearer abc' });
-    expect(first.dispatcher).toBeDefined();
-    expect((await authOf(connection)).dispatcher).toBe(first.dispatcher);
+    expect(first.agent).toBeDefined();
+    expect((await authOf(connection)).agent).toBe(first.agent);
   });
 
   it('reads client certificates from files next to the kubeconfig, and sends no token', async () => {
@@ -64,7 +67,7 @@ describe('kube connection', () => {
     if (connection === undefined) throw new Error('not served natively');
     const auth = await authOf(connection);
     expect(auth.headers).toEqual({});
-    expect(auth.dispatcher).toBeDefined();
+    expect(auth.agent).toBeDefined();
   });
 
   it('re-reads a token file that changed, keeping the connections', async () => {
@@ -83,7 +86,7 @@ describe('kube connection', () => {
     vi.setSystemTime(Date.parse('2026-12-01T00:01:01Z'));
     const later = await authOf(connection);
     expect(later.headers.Authorization).toBe('Bearer second');
-    expect(later.dispatcher).toBe(first.dispatcher);
+    expect(later.agent).toBe(first.agent);
   });
 
   it('leaves what it does not handle (an exec plugin) to client-node', async () => {

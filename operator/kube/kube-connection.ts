@@ -2,21 +2,26 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import type { Agent } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { load } from 'js-yaml';
-import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
+import { https } from './node-http.ts';
 import { reuseConnections } from './reuse-connections.ts';
 
-/** The part of a request the credentials go into (client-node's RequestContext has these). */
+/**
+ * The part of a request the credentials go into: client-node's RequestContext has the first two (its
+ * KubeConfig hands an undici dispatcher); the native connection hands a node https agent.
+ */
 export interface AuthenticatedRequest {
   setHeaderParam(key: string, value: string): void;
   setDispatcher(dispatcher: Dispatcher): void;
+  setAgent?(agent: Agent): void;
 }
 
 /**
- * Where the apiserver is and how to authenticate to it: what the operator's requests and client-node's
- * Watch ask of a KubeConfig (which has both methods, so one fits wherever this is asked for).
+ * Where the apiserver is and how to authenticate to it: what the operator's requests and watches ask of a
+ * KubeConfig (which has both methods, so client-node's fits wherever this is asked for).
  */
 export interface KubeConnection {
   getCurrentCluster(): { readonly server: string } | null;
@@ -155,11 +160,11 @@ interface Loaded {
   /** mtimes of the files read, to see a rotation. */
   readonly stamp: string;
   readonly token: string | undefined;
-  readonly dispatcher: Dispatcher | undefined;
+  readonly agent: Agent | undefined;
 }
 
 /**
- * One dispatcher (keep-alive TLS connections) for as long as the certificates stay the same, as
+ * One agent (keep-alive TLS connections) for as long as the certificates stay the same, as
  * reuse-connections.ts does for client-node; the token is sent with every request. Files are re-read
  * when their mtime moved: the kubelet refreshes a projected token well before it expires.
  */
@@ -180,9 +185,9 @@ class NativeConnection implements KubeConnection {
   }
 
   applySecurityAuthentication(request: AuthenticatedRequest): Promise<void> {
-    const { token, dispatcher } = this.current();
+    const { token, agent } = this.current();
     if (token !== undefined && token !== '') request.setHeaderParam('Authorization', `Bearer ${token}`);
-    if (dispatcher !== undefined) request.setDispatcher(dispatcher);
+    if (agent !== undefined) request.setAgent?.(agent);
     return Promise.resolve();
   }
 
@@ -194,7 +199,8 @@ class NativeConnection implements KubeConnection {
       this.loaded = { ...loaded, checkedAt: now };
       return this.loaded;
     }
-    const { ca, cert, key, token, skipTlsVerify, tlsServerName } = this.settings;
+    const settings = this.settings;
+    const { ca, cert, key, token, skipTlsVerify, tlsServerName } = settings;
     const tls = {
       ...(ca ? { ca: read(ca) } : {}),
       ...(cert ? { cert: read(cert) } : {}),
@@ -203,19 +209,20 @@ class NativeConnection implements KubeConnection {
       ...(tlsServerName !== undefined ? { servername: tlsServerName } : {}),
     };
     const tlsChanged = loaded === undefined || !sameTls(loaded.stamp, stamp);
-    const dispatcher = tlsChanged
-      ? Object.keys(tls).length === 0
+    // Plain HTTP (TLS verification off, as a proxy or a test apiserver): node's default agent.
+    const agent = tlsChanged
+      ? Object.keys(tls).length === 0 || settings.server.startsWith('http:')
         ? undefined
-        : // 30 s keep-alive probes, as client-node and client-go (undici's 60 s races LB idle timeouts).
-          new Agent({ connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 } })
-      : loaded.dispatcher;
+        : // Connections kept open; 30 s TCP keep-alive probes, as client-node and client-go.
+          new https.Agent({ ...tls, keepAlive: true, keepAliveMsecs: 30_000 })
+      : loaded.agent;
     // A rotated client certificate: new requests use it; the old connections finish what they carry.
-    if (tlsChanged) loaded?.dispatcher?.close().catch(() => undefined);
+    if (tlsChanged && loaded?.agent !== undefined) retire(loaded.agent);
     this.loaded = {
       checkedAt: now,
       stamp,
       token: token ? read(token).toString('utf8').trim() : undefined,
-      dispatcher,
+      agent,
     };
     return this.loaded;
   }
@@ -229,6 +236,14 @@ class NativeConnection implements KubeConnection {
         : '';
     return `${mtime(ca)}|${mtime(cert)}|${mtime(key)}#${mtime(token)}`;
   }
+}
+
+/** Idle connections close now, busy ones once their response is in (node's Agent has no graceful close). */
+function retire(agent: Agent): void {
+  // Read by the Agent when a socket comes free: without it, the socket is destroyed rather than kept.
+  (agent as unknown as { keepAlive: boolean }).keepAlive = false;
+  for (const sockets of Object.values(agent.freeSockets))
+    for (const socket of sockets ?? []) socket.destroy();
 }
 
 function sameTls(a: string, b: string): boolean {

@@ -1,6 +1,8 @@
-import { fetch } from 'undici';
+import type { Agent } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { kubeApiError } from './api-error.ts';
+import { readText, send } from './http-send.ts';
+import type { Sent } from './http-send.ts';
 import type { AuthenticatedRequest, KubeConnection } from './kube-connection.ts';
 
 export interface KubeRequest {
@@ -15,13 +17,24 @@ export interface KubeRequest {
 }
 
 /**
- * A plain JSON request to the apiserver, authenticated exactly as client-node's Watch is (same
- * credentials and TLS dispatcher). All the operator's requests go this way: client-node's typed clients
+ * A plain JSON request to the apiserver, authenticated as the watches are (same credentials and
+ * keep-alive connections, kube-watch.ts). All the operator's requests go this way: client-node's typed clients
  * deserialize built-in kinds into model classes with Date timestamps while watch events stay plain JSON
  * (an informer's cache would hold both shapes), they type MicroTime fields as Date but send a Date with
  * three fractional digits, which the apiserver rejects, and they load client-node's whole generated API.
  */
 export async function kubeRequest<T>(connection: KubeConnection, request: KubeRequest): Promise<T> {
+  const response = await sendAuthenticated(connection, request);
+  const text = await readText(response.body);
+  if (response.status < 200 || response.status > 299) throw kubeApiError(response.status, text);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The request sent with the connection's credentials; the body is the caller's to read (a watch streams it). */
+export async function sendAuthenticated(
+  connection: KubeConnection,
+  request: KubeRequest & { readonly idleTimeoutMs?: number },
+): Promise<Sent> {
   const cluster = connection.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const url = new URL(cluster.server + request.path);
@@ -33,22 +46,26 @@ export async function kubeRequest<T>(connection: KubeConnection, request: KubeRe
   const headers = auth.headers;
   headers.accept = 'application/json';
   if (request.body !== undefined) headers['content-type'] = request.contentType ?? 'application/json';
-  const response = await fetch(url, {
+  return send(url, {
     method: request.method,
     headers,
     ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+    ...(auth.agent ? { agent: auth.agent } : {}),
     ...(auth.dispatcher ? { dispatcher: auth.dispatcher } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.idleTimeoutMs !== undefined ? { idleTimeoutMs: request.idleTimeoutMs } : {}),
   });
-  const text = await response.text();
-  if (!response.ok) throw kubeApiError(response.status, text);
-  return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** What applySecurityAuthentication fills in: headers (a token) and the TLS dispatcher. */
+/** What applySecurityAuthentication fills in: headers (a token) and the TLS agent (or client-node's dispatcher). */
 class Credentials implements AuthenticatedRequest {
   readonly headers: Record<string, string> = {};
+  agent: Agent | undefined;
   dispatcher: Dispatcher | undefined;
+
+  setAgent(agent: Agent): void {
+    this.agent = agent;
+  }
 
   setHeaderParam(key: string, value: string): void {
     this.headers[key] = value;

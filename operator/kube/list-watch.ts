@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-// The Watch module alone: client-node's index and its informer module load its ~760 generated model classes.
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { KubeConnection } from './kube-connection.ts';
+import { KubeWatch } from './kube-watch.ts';
 
 export type ListWatchEvent = 'add' | 'update' | 'delete' | 'connect' | 'error';
 
@@ -32,7 +31,7 @@ export class ListWatch {
     connect: [],
     error: [],
   };
-  readonly #watch: Watch;
+  readonly #watch: KubeWatch;
   readonly #path: string;
   readonly #listAll: () => Promise<KubernetesListObject<KubernetesObject>>;
   readonly #labelSelector: string | undefined;
@@ -51,9 +50,7 @@ export class ListWatch {
     /** Applied to every object before it is kept or delivered (to keep only what is read). */
     transform: (object: KubernetesObject) => KubernetesObject = (object) => object,
   ) {
-    // The Watch asks its KubeConfig only for getCurrentCluster and applySecurityAuthentication: a connection.
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-    this.#watch = new Watch(connection as KubeConfig);
+    this.#watch = new KubeWatch(connection);
     this.#path = path;
     this.#listAll = listAll;
     this.#labelSelector = labelSelector;
@@ -116,8 +113,9 @@ export class ListWatch {
     this.#open = await this.#watch.watch(
       this.#path,
       query,
-      (type: string, object: KubernetesObject & { code?: unknown }) => {
-        this.#received(type, object);
+      (type: string, object: unknown) => {
+        // JSON as the apiserver sent it: an object, or a Status for an ERROR event.
+        this.#received(type, object as KubernetesObject & { code?: unknown });
       },
       (error: unknown) => {
         this.#ended(error);

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http } from '../kube/node-http.ts';
 import type { AddressInfo } from 'node:net';
 
 export interface HealthChecks {
@@ -39,7 +40,7 @@ type Route = (
 ) => [number, string, string?] | undefined | Promise<[number, string, string?] | undefined>;
 
 function listen(port: number, route: Route): Promise<HttpEndpoint> {
-  const server = createServer((request, response) => {
+  const server = http.createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     Promise.resolve(request.method === 'GET' ? route(path) : undefined)
       .then((answer) => {
