@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../../e2e/bench/processes.ts';
 import { callApi, openaiClient, testMasterKey } from '../test-support/key-api-client.ts';
 import { eventually, spawnGateway } from '../test-support/operations.ts';
@@ -71,6 +71,11 @@ describe.skipIf(!(redisServerAvailable() && realPostgres()))('use_redis_transact
       ['--config', join(dir, 'config.yaml'), '--port', String(port), '--host', '127.0.0.1'],
       { DATABASE_URL: store.url ?? '' },
     );
+    // A failed step before the kill below must not leave the pod running.
+    onTestFinished(() => {
+      if (crashing.child.exitCode === null && crashing.child.signalCode === null)
+        crashing.child.kill('SIGKILL');
+    });
     const url = `http://127.0.0.1:${port}`;
     await eventually(
       async () => (await fetch(`${url}/health/readiness`).catch(() => undefined))?.status === 200,
