@@ -49,14 +49,7 @@ export class SpendRows implements LedgerBatch {
     this.#bytes += this.#buffer.write(row, this.#bytes);
     this.#rows++;
     if (record.keyHash === null || record.keySource === null) return;
-    const key = this.keys.get(record.keyHash);
-    if (key === undefined)
-      this.keys.set(record.keyHash, {
-        source: record.keySource,
-        budgetDuration: record.budgetDuration,
-        cost: record.cost,
-      });
-    else key.cost += record.cost;
+    addSpend(this.keys, record.keyHash, record.keySource, record.budgetDuration, record.cost);
   }
 
   get parameter(): Buffer {
@@ -128,12 +121,21 @@ export function batchOfJson(json: string): LedgerBatch {
     const hash = row[keyHashAt];
     const source = row[keySourceAt];
     if (typeof hash !== 'string' || (source !== 'api' && source !== 'file')) continue;
-    const cost = Number(row[costAt]);
-    const key = keys.get(hash);
-    if (key === undefined) {
-      const duration = row[budgetDurationAt];
-      keys.set(hash, { source, budgetDuration: typeof duration === 'string' ? duration : null, cost });
-    } else key.cost += cost;
+    const duration = row[budgetDurationAt];
+    addSpend(keys, hash, source, typeof duration === 'string' ? duration : null, Number(row[costAt]));
   }
   return { rows: rows.length, parameter: json, keys };
+}
+
+/** Adds a row's cost to its key in a batch, filing the key on its first row. */
+function addSpend(
+  keys: Map<string, KeyInBatch>,
+  hash: string,
+  source: KeyInBatch['source'],
+  budgetDuration: string | null,
+  cost: number,
+): void {
+  const key = keys.get(hash);
+  if (key === undefined) keys.set(hash, { source, budgetDuration, cost });
+  else key.cost += cost;
 }

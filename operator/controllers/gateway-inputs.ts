@@ -31,9 +31,7 @@ export function gatewayRenderInput(deps: GatewayInputDeps, gateway: LLMGateway):
   const { caches, now } = deps;
   const { name, namespace, uid } = gateway.metadata;
   const { models, secrets } = gatewayModelInputs(caches, gateway);
-  const virtualKeys = parsedOnly(caches.virtualKeysOf(namespace, name), parseVirtualKey).filter(
-    (key) => key.spec.gatewayRef.name === name,
-  );
+  const virtualKeys = parsedOnly(caches.virtualKeysOf(namespace, name), parseVirtualKey);
   const keys = virtualKeys.flatMap((key) => {
     const issued = issuedKey(key, caches.secrets, now);
     return issued === undefined ? [] : [issued];
@@ -71,9 +69,7 @@ export function gatewayModelInputs(
   const models = parsedOnly(caches.modelsOf(namespace, name), parseModel);
   const refs = [
     ...envSecretRefs(gateway.spec),
-    ...models
-      .filter((model) => model.spec.gatewayRef.name === name)
-      .flatMap((model) => credentialFiles(model).map((file) => file.ref)),
+    ...models.flatMap((model) => credentialFiles(model).map((file) => file.ref)),
   ];
   return { models, secrets: secretStore(caches, namespace, refs) };
 }
