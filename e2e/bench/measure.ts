@@ -73,7 +73,10 @@ export async function saturation(phase: Phase, rounds: number, seconds: number):
   for (const contender of phase.contenders) {
     const entry = samples.get(contender.id);
     const row = rowOf(phase, contender);
-    if (contender.pid !== undefined) row.cpuUs = median(entry?.cpu ?? []);
+    if (contender.pid !== undefined) {
+      row.cpuUs = median(entry?.cpu ?? []);
+      row.cpuByRound = entry?.cpu ?? [];
+    }
     row.rps = median(entry?.rps ?? []);
     row.loadErrors = entry?.errors ?? 0;
   }
