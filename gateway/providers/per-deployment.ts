@@ -12,3 +12,15 @@ export function perDeployment<T>(compute: (deployment: Deployment) => T): (deplo
     return value;
   };
 }
+
+/**
+ * `compute` remembered for its last argument: called again only when the argument changes (by identity), for
+ * values that change rarely, such as a credential that a file reference may replace at any time.
+ */
+export function lastOf<A, T>(compute: (argument: A) => T): (argument: A) => T {
+  let last: { readonly argument: A; readonly value: T } | undefined;
+  return (argument) => {
+    if (last === undefined || last.argument !== argument) last = { argument, value: compute(argument) };
+    return last.value;
+  };
+}

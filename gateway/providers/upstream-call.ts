@@ -1,6 +1,6 @@
 import type { TlsSettings, UpstreamResponse } from '../upstream/http.ts';
 import { classifyStatus, parseRetryAfter, ProviderError } from '../upstream/errors.ts';
-import { perDeployment } from './per-deployment.ts';
+import { lastOf, perDeployment } from './per-deployment.ts';
 import type { CallContext, Deployment } from './types.ts';
 
 /** `ssl_verify: false`, `ssl_verify: /path/ca.pem` (LiteLLM's forms) or `ca_bundle`. */
@@ -27,6 +27,11 @@ const jsonHeadersOf = perDeployment((deployment): Readonly<Record<string, string
   ...extraHeadersOf(deployment),
 }));
 
+// A provider that passes the same headers object on each call (openai-compatible) gets the same merge back.
+const withJsonHeaders = perDeployment((deployment) =>
+  lastOf((headers: Readonly<Record<string, string>>) => ({ ...jsonHeadersOf(deployment), ...headers })),
+);
+
 /** POSTs JSON and returns the response when it is a success; an error status becomes a ProviderError. */
 export async function postJson(
   context: CallContext,
@@ -37,7 +42,7 @@ export async function postJson(
 ): Promise<UpstreamResponse> {
   const response = await context.http.request({
     url,
-    headers: { ...jsonHeadersOf(deployment), ...headers },
+    headers: withJsonHeaders(deployment)(headers),
     body: JSON.stringify(body),
     signal: context.signal,
     tls: tlsOf(deployment),

@@ -39,11 +39,15 @@ const endpoints: readonly {
 /** OpenAI's inference endpoints, under `/v1` and at the root as LiteLLM serves them. */
 export function openAIRoutes(app: FastifyInstance, options: OpenAIRouteOptions): void {
   for (const { path, operation, schema, isValid } of endpoints) {
-    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      await authenticate(request, options.authenticator());
+    const respond = (request: FastifyRequest, reply: FastifyReply) => {
       const body =
         isValid?.(request.body) === true ? (request.body as ValidBody) : validate(schema, request.body);
       return forward(operation, body, request, reply, options.router());
+    };
+    // Not async: a known key costs no promise before the request is forwarded (fastify sends what it throws).
+    const handler = (request: FastifyRequest, reply: FastifyReply) => {
+      const looking = authenticate(request, options.authenticator());
+      return looking === undefined ? respond(request, reply) : looking.then(() => respond(request, reply));
     };
     app.post(path, handler);
     app.post(`/v1${path}`, handler);

@@ -43,13 +43,22 @@ function proxySettings(env: NodeJS.ProcessEnv): ProxySettings | undefined {
   };
 }
 
+interface ParsedUrl {
+  readonly origin: string;
+  /** The path with its query. */
+  readonly path: string;
+  readonly host: string;
+}
+
 /**
  * Keep-alive connection pools to every upstream origin (undici's Agent holds one Pool per origin),
  * one dispatcher per distinct TLS setting, going through `HTTPS_PROXY`/`HTTP_PROXY` unless `NO_PROXY` says not.
  */
 export class UpstreamHttp {
   readonly #dispatchers = new Map<string, Dispatcher>();
-  readonly #urls = new Map<string, URL>();
+  /** The same settings object comes with every call to a deployment (tlsOf is computed once per deployment). */
+  #byTls = new WeakMap<TlsSettings, Dispatcher>();
+  readonly #urls = new Map<string, ParsedUrl>();
   readonly #connectionsPerOrigin: number | null;
   readonly #proxy: ProxySettings | undefined;
 
@@ -66,7 +75,7 @@ export class UpstreamHttp {
       this.#dispatcher(request.tls).dispatch(
         {
           origin: url.origin,
-          path: url.pathname + url.search,
+          path: url.path,
           method: request.method ?? 'POST',
           headers: request.headers,
           body: request.body ?? null,
@@ -81,11 +90,12 @@ export class UpstreamHttp {
     }
   }
 
-  /** Deployment URLs repeat, so each is parsed once. */
-  #parse(url: string): URL {
+  /** Deployment URLs repeat, so each is parsed once (a URL's getters build their strings on every read). */
+  #parse(url: string): ParsedUrl {
     let parsed = this.#urls.get(url);
     if (parsed === undefined) {
-      parsed = new URL(url);
+      const { origin, pathname, search, host } = new URL(url);
+      parsed = { origin, path: pathname + search, host };
       if (this.#urls.size > 10_000) this.#urls.clear();
       this.#urls.set(url, parsed);
     }
@@ -95,9 +105,12 @@ export class UpstreamHttp {
   async close(): Promise<void> {
     await Promise.all([...this.#dispatchers.values()].map((dispatcher) => dispatcher.close()));
     this.#dispatchers.clear();
+    this.#byTls = new WeakMap();
   }
 
   #dispatcher(tls: TlsSettings): Dispatcher {
+    const known = this.#byTls.get(tls);
+    if (known !== undefined) return known;
     const key = `${tls.verify}|${tls.caFile ?? ''}`;
     let dispatcher = this.#dispatchers.get(key);
     if (dispatcher === undefined) {
@@ -118,6 +131,7 @@ export class UpstreamHttp {
           : new EnvHttpProxyAgent({ ...options, ...this.#proxy, requestTls: connect });
       this.#dispatchers.set(key, dispatcher);
     }
+    this.#byTls.set(tls, dispatcher);
     return dispatcher;
   }
 }

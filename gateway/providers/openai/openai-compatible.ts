@@ -1,6 +1,6 @@
 import type { UpstreamResponse } from '../../upstream/http.ts';
 import { envValue, processEnv } from '../env.ts';
-import { perDeployment } from '../per-deployment.ts';
+import { lastOf, perDeployment } from '../per-deployment.ts';
 import { credential, postJson } from '../upstream-call.ts';
 import type { Deployment, Operation, Provider, ProviderResult, RequestBody } from '../types.ts';
 
@@ -26,6 +26,14 @@ export function openAICompatible(options: OpenAICompatibleOptions): Provider {
     trimSlash(deployment.apiBase ?? options.defaultApiBase ?? ''),
   );
   const familyHeaders = perDeployment((deployment) => options.headers?.(deployment) ?? {});
+  // The same object while the key stays the same, so the headers are not rebuilt for every call.
+  const headersWithKey = perDeployment((deployment) =>
+    lastOf((apiKey: string | undefined): Readonly<Record<string, string>> =>
+      apiKey === undefined
+        ? familyHeaders(deployment)
+        : { ...familyHeaders(deployment), authorization: `Bearer ${apiKey}` },
+    ),
+  );
   return {
     name: options.name,
     operations: new Set(options.operations ?? ['chat', 'completion', 'embedding']),
@@ -38,15 +46,11 @@ export function openAICompatible(options: OpenAICompatibleOptions): Provider {
     async call(operation, body, deployment, context) {
       // The key is read per call: a file reference changes without a restart.
       const apiKey = credential(deployment, 'api_key') ?? envValue(processEnv(), options.apiKeyEnv ?? []);
-      const headers =
-        apiKey === undefined
-          ? familyHeaders(deployment)
-          : { ...familyHeaders(deployment), authorization: `Bearer ${apiKey}` };
       const response = await postJson(
         context,
         deployment,
         baseUrl(deployment) + openAIPaths[operation],
-        headers,
+        headersWithKey(deployment)(apiKey),
         {
           ...body,
           ...extraBodyOf(deployment),
