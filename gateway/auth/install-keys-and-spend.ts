@@ -13,6 +13,7 @@ import { spendRoutes } from '../routes/spend.ts';
 import { noAccounting } from '../spend/accounting.ts';
 import { createMetering } from '../spend/metering.ts';
 import { SpendBuffer, type SpendQueue } from '../spend/spend-buffer.ts';
+import { spendWriteOptionsOf } from '../spend/spend-writer.ts';
 import { masterKeyAuthenticator, type Authenticator } from './authenticator.ts';
 import { DatabaseKeys } from './database-keys.ts';
 import { KeyAdmin } from './key-admin.ts';
@@ -76,8 +77,10 @@ export function installKeysAndSpend(
   const now = options.keys?.now ?? Date.now;
   const settings = databaseSettingsOf(config.generalSettings, env);
   const queue = options.keys?.spendQueue;
+  const write = spendWriteOptionsOf(config.generalSettings);
   const buffer = new SpendBuffer(database, logger, {
     flushEveryMs: settings.batchWriteMs,
+    write,
     ...(queue === undefined ? {} : { queue }),
   });
   const keysFilePath = env.SWITCHYARD_KEYS_FILE ?? config.generalSettings.keys_file;
@@ -106,6 +109,7 @@ export function installKeysAndSpend(
       limiter: options.keys?.limiter ?? new LocalKeyRateLimiter(),
       router: options.router,
       now,
+      recordsUnkeyed: write.logs,
     }),
   );
   const admin = new KeyAdmin(store, cache, now, (hash) => buffer.unflushedCost(hash));

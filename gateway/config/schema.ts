@@ -176,6 +176,8 @@ export const generalSettingsSchema = z.object({
   keys_file: z.string().min(1).optional(),
   /** Spend rows queued in Redis and written by one pod at a time (gateway/redis/spend-queue.ts). */
   use_redis_transaction_buffer: boolean.optional(),
+  /** No ledger row a request: a virtual key's spend is still counted, requests without one record nothing. */
+  disable_spend_logs: boolean.optional(),
 });
 
 /** An empty YAML section (`litellm_settings:` with nothing under it) reads as null: LiteLLM takes it as empty. */
@@ -230,11 +232,5 @@ export const notYetSupported: Readonly<Record<string, readonly string[]>> = {
     'telemetry',
   ],
   router_settings: ['enable_pre_call_checks', 'provider_budget_config'],
-  general_settings: [
-    'disable_spend_logs',
-    'alerting',
-    'alerting_threshold',
-    'disable_master_key_return',
-    'custom_auth',
-  ],
+  general_settings: ['alerting', 'alerting_threshold', 'disable_master_key_return', 'custom_auth'],
 };

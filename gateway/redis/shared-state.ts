@@ -15,6 +15,7 @@ import { SharedCooldowns } from '../router/shared-cooldowns.ts';
 import { SharedKeyInvalidation } from './key-invalidation.ts';
 import { redisSettingsOf } from './settings.ts';
 import { SharedRedis, type RedisState } from './shared-redis.ts';
+import { spendWriteOptionsOf } from '../spend/spend-writer.ts';
 import { RedisSpendQueue } from './spend-queue.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -82,7 +83,11 @@ export function createSharedState(
   const invalidation = redis === undefined ? undefined : new SharedKeyInvalidation(redis);
   const spendQueue =
     redis !== undefined && config.generalSettings.use_redis_transaction_buffer === true
-      ? new RedisSpendQueue({ redis, podId: randomUUID() })
+      ? new RedisSpendQueue({
+          redis,
+          podId: randomUUID(),
+          write: spendWriteOptionsOf(config.generalSettings),
+        })
       : undefined;
   if (spendQueue === undefined && config.generalSettings.use_redis_transaction_buffer === true)
     options.logger.warn('use_redis_transaction_buffer needs a Redis: spend is written by each pod directly');

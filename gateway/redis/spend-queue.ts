@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.ts';
 import type { SpendRecord } from '../spend/spend-record.ts';
 import { batchOfJson, type LedgerBatch, SpendRows } from '../spend/spend-rows.ts';
-import { writeSpend } from '../spend/spend-writer.ts';
+import { writeSpend, type SpendWriteOptions } from '../spend/spend-writer.ts';
 import { luaScript } from './lua-script.ts';
 import type { SharedRedis } from './shared-redis.ts';
 
@@ -31,6 +31,8 @@ export interface SpendQueueOptions {
   readonly batchRows?: number;
   /** How long the flush lock lives if its holder dies mid-flush. */
   readonly lockTtlMs?: number;
+  /** What a flush keeps (`disable_spend_logs`: the keys' spend only). */
+  readonly write?: SpendWriteOptions;
 }
 
 /**
@@ -43,12 +45,14 @@ export class RedisSpendQueue {
   readonly #podId: string;
   readonly #batchRows: number;
   readonly #lockTtlMs: number;
+  readonly #write: SpendWriteOptions | undefined;
 
   constructor(options: SpendQueueOptions) {
     this.#redis = options.redis;
     this.#podId = options.podId;
     this.#batchRows = options.batchRows ?? 500;
     this.#lockTtlMs = options.lockTtlMs ?? 30_000;
+    this.#write = options.write;
   }
 
   /** Queues a batch; false when Redis cannot take it now (the caller keeps it and retries). */
@@ -95,7 +99,7 @@ export class RedisSpendQueue {
       const texts = await this.#redis.run((client) => client.lrange(key, 0, count - 1));
       if (texts.length === 0) return { written, lockLost: false };
       const batch = batchOf(texts);
-      await writeSpend(database, batch);
+      await writeSpend(database, batch, this.#write);
       const left = await this.#redis.eval(trimScript, [key, lockKey], [this.#podId, texts.length]);
       written += batch.rows;
       if (left === -1) return { written, lockLost: true }; // this took longer than the lock lives

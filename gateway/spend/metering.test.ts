@@ -59,6 +59,7 @@ function setup() {
     limiter: new LocalKeyRateLimiter(),
     router: () => router,
     now: () => 1_000,
+    recordsUnkeyed: true,
   });
   const policy = new VirtualKeyPolicy(key, { loadedAt: 0, unflushed: 0 });
   const begin = (cacheHit = false) => {

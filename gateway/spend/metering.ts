@@ -23,6 +23,8 @@ export interface MeteringOptions {
   readonly limiter: KeyRateLimiter;
   readonly router: () => Router;
   readonly now: () => number;
+  /** false (`disable_spend_logs`): a request without a virtual key has no spend to count, so no record. */
+  readonly recordsUnkeyed: boolean;
 }
 
 const noLease: KeyLease = { release: () => undefined };
@@ -165,6 +167,7 @@ class RequestMeter implements Meter {
       routed.promptTokens = usage.promptTokens;
       routed.completionTokens = usage.completionTokens;
     }
+    if (policy === undefined && !this.#options.recordsUnkeyed) return;
     this.#options.buffer.add({
       id: flatUuid(),
       requestId: this.#request.id,

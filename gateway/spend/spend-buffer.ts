@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import type { SpendRecord } from './spend-record.ts';
 import { SpendRows } from './spend-rows.ts';
-import { writeSpend } from './spend-writer.ts';
+import { writeSpend, type SpendWriteOptions } from './spend-writer.ts';
 
 /** Where pods hand their rows to be written by whichever pod flushes next (`use_redis_transaction_buffer`). */
 export interface SpendQueue {
@@ -22,6 +22,8 @@ export interface SpendBufferOptions {
   /** With a queue, rows leave this pod this often: what a crashed pod can lose is its last interval. */
   readonly queue?: SpendQueue;
   readonly queueEveryMs?: number;
+  /** What a write to the database keeps (`disable_spend_logs`: the keys' spend only). */
+  readonly write?: SpendWriteOptions;
 }
 
 /**
@@ -39,6 +41,7 @@ export class SpendBuffer {
   readonly #flushEveryMs: number;
   readonly #queue: SpendQueue | undefined;
   readonly #queueEveryMs: number;
+  readonly #write: SpendWriteOptions | undefined;
   /** Batches of up to `batchRows`, oldest first; rows are added to the last one until it is handed on. */
   #batches: SpendRows[] = [];
   /** The batch being handed on: closed to new rows until its write is over. */
@@ -61,6 +64,7 @@ export class SpendBuffer {
     this.#batchRows = options.batchRows ?? 500;
     this.#queue = options.queue;
     this.#queueEveryMs = options.queueEveryMs ?? 200;
+    this.#write = options.write;
   }
 
   start(): void {
@@ -170,7 +174,7 @@ export class SpendBuffer {
 
   readonly #toDatabase = async (batch: SpendRows): Promise<boolean> => {
     try {
-      await writeSpend(this.#db, batch);
+      await writeSpend(this.#db, batch, this.#write);
       this.#failing = false;
       return true;
     } catch (error) {

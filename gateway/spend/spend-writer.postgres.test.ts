@@ -99,4 +99,28 @@ describe.skipIf(!realPostgres())('spend batch writer', () => {
     expect(await write(batch)).toBe(0);
     expect(await logged()).toEqual({ n: 2, cost: 0.75 });
   });
+
+  it('with spend logs off (disable_spend_logs) counts each key its spend and writes no ledger row', async () => {
+    await database.query(`INSERT INTO switchyard_keys (hash, source) VALUES ('hash-quiet', 'api')`);
+    const api = { keyHash: 'hash-quiet', keySource: 'api', budgetDuration: null } as const;
+    const file = { keyHash: 'hash-quiet-file', keySource: 'file', budgetDuration: '1d' } as const;
+    // A row without a key, as a queued batch from a pod that still logs may hold: ignored.
+    const none = { keyHash: null, keySource: null, budgetDuration: null } as const;
+    const batch = [spendOf(api, 0.25), spendOf(file, 0.5), spendOf(api, 1), spendOf(none, 4)];
+    const ledgerRows = async () =>
+      (
+        await database.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM switchyard_spend_logs WHERE id = ANY($1::uuid[])',
+          [batch.map((record) => record.id)],
+        )
+      )[0]?.n;
+
+    expect(await writeSpend(database, SpendRows.of(batch), { logs: false })).toBe(3);
+    expect(await spendOfKey('hash-quiet')).toBe(1.25);
+    expect(await spendOfKey('hash-quiet-file')).toBe(0.5);
+    expect(await ledgerRows()).toBe(0);
+    // Nothing to count: no statement at all.
+    expect(await writeSpend(database, SpendRows.of([spendOf(none, 1)]), { logs: false })).toBe(0);
+    expect(await ledgerRows()).toBe(0);
+  });
 });

@@ -8,9 +8,10 @@ export const masterKey = 'sk-bench-master-key';
 
 /** What each Switchyard contender turns on. */
 const variants = {
-  master: { name: 'switchyard, master key', virtualKey: false, redis: false },
-  virtual: { name: 'switchyard, virtual key, no Redis', virtualKey: true, redis: false },
-  full: { name: 'switchyard, everything on', virtualKey: true, redis: true },
+  // "The master key only" (issue #9): no spend rows either, which are part of "everything on".
+  master: { name: 'switchyard, master key', virtualKey: false, redis: false, spendLogs: false },
+  virtual: { name: 'switchyard, virtual key, no Redis', virtualKey: true, redis: false, spendLogs: true },
+  full: { name: 'switchyard, everything on', virtualKey: true, redis: true, spendLogs: true },
 } as const;
 
 export type SwitchyardVariant = keyof typeof variants;
@@ -32,7 +33,7 @@ export async function startSwitchyard(
   services: SharedServices,
   dir: string,
 ): Promise<Contender> {
-  const { name, virtualKey, redis } = variants[variant];
+  const { name, virtualKey, redis, spendLogs } = variants[variant];
   const database = `bench_${variant}`;
   await createDatabase(services.postgresUrl, database);
   if (redis && services.redisPort === undefined) throw new Error(`${name} needs Redis`);
@@ -42,7 +43,7 @@ export async function startSwitchyard(
     `${liteLLMModelList(upstreamUrl)}general_settings:
   master_key: ${masterKey}
   database_url: ${services.postgresUrl.replace(/\/postgres$/, `/${database}`)}
-${redis ? `router_settings: { redis_host: 127.0.0.1, redis_port: ${services.redisPort} }\n` : ''}`,
+${spendLogs ? '' : '  disable_spend_logs: true\n'}${redis ? `router_settings: { redis_host: 127.0.0.1, redis_port: ${services.redisPort} }\n` : ''}`,
   );
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
