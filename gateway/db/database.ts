@@ -73,7 +73,7 @@ export class Database {
   /** Opens the pool (no connection yet) or, with no URL, starts the embedded store under the data folder. */
   static async open(settings: DatabaseSettings, logger: Logger): Promise<Database> {
     if (settings.url !== undefined) return new Database(settings, logger, undefined);
-    const embedded = await startEmbeddedStore(settings.dataDir);
+    const embedded = await startEmbeddedStore(settings.dataDir, logger);
     logger.info(
       { dataDir: settings.dataDir },
       'no database URL: using the embedded store (one process; set DATABASE_URL for PostgreSQL)',

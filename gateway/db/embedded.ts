@@ -1,7 +1,6 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { EmbeddedStoreMessage } from './embedded-worker.ts';
 
 /** PGlite (PostgreSQL in WebAssembly) in one folder, served to `pg` over a Unix socket beside it. */
 export interface EmbeddedStore {
@@ -10,25 +9,47 @@ export interface EmbeddedStore {
   close(): Promise<void>;
 }
 
+// Run from the sources (type stripping) or compiled: the worker's file has the same extension as this one.
+const workerFile = new URL(
+  import.meta.url.endsWith('.ts') ? './embedded-worker.ts' : './embedded-worker.js',
+  import.meta.url,
+);
+
 /**
  * One process, one session: the pool in front of it must be of one, and advisory locks exclude nothing (nobody
- * else shares the folder). Good for trying things out and single-process setups, not for several pods.
+ * else shares the folder). Good for trying things out and single-process setups, not for several pods. The
+ * store runs on its own thread (embedded-worker.ts), off the event loop that serves requests.
  */
-export async function startEmbeddedStore(dataDir: string): Promise<EmbeddedStore> {
-  const dbDir = join(dataDir, 'pglite');
-  const socketDir = join(dataDir, 'socket');
-  mkdirSync(dbDir, { recursive: true });
-  mkdirSync(socketDir, { recursive: true });
-  const db = await PGlite.create(dbDir);
-  const socketPath = join(socketDir, '.s.PGSQL.5432');
-  rmSync(socketPath, { force: true }); // left behind by a process that did not exit cleanly
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
-  await server.start();
+export async function startEmbeddedStore(dataDir: string, logger: Logger): Promise<EmbeddedStore> {
+  const worker = new Worker(workerFile, { workerData: { dataDir } });
+  let exited = false;
+  const ready = await new Promise<EmbeddedStoreMessage>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      reject(new Error(`the embedded store stopped before it was ready (exit code ${code})`));
+    });
+  });
+  if (ready.kind !== 'ready') throw new Error(`embedded store: unexpected message ${ready.kind}`);
+  worker.removeAllListeners();
+  // Later, queries fail on the closed socket and the database reports itself down (health.ts).
+  worker.on('error', (error: Error) => {
+    logger.error({ reason: error.message }, 'the embedded store failed');
+  });
+  worker.once('exit', () => {
+    exited = true;
+  });
   return {
-    connection: { host: socketDir, user: 'postgres', database: 'postgres' },
+    connection: { host: ready.socketDir, user: 'postgres', database: 'postgres' },
     async close() {
-      await server.stop();
-      await db.close();
+      if (exited) return;
+      const closed = new Promise((resolve) => {
+        worker.once('message', resolve);
+        worker.once('exit', resolve);
+      });
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
     },
   };
 }
