@@ -66,6 +66,12 @@ export const gatewaySettings = z
       })
       .optional()
       .describe('Response cache.'),
+    spendLogs: z
+      .boolean()
+      .optional()
+      .describe(
+        'Write a spend log row per request (default true; false: general_settings.disable_spend_logs, keys still count their spend).',
+      ),
     allowRequestsOnDbUnavailable: z
       .boolean()
       .optional()

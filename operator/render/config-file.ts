@@ -37,6 +37,7 @@ export function configFile(gateway: LLMGateway, models: readonly ModelDeployment
   const general: Section = {};
   setIf(general, 'proxy_batch_write_at', settings.batchWriteIntervalSeconds);
   setIf(general, 'allow_requests_on_db_unavailable', settings.allowRequestsOnDbUnavailable);
+  if (settings.spendLogs === false) general.disable_spend_logs = true;
 
   const config: Record<string, Json> = { model_list: sortModels(models).map(modelEntry) };
   config.litellm_settings = litellm;

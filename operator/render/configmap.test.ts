@@ -121,6 +121,7 @@ describe('configMap', () => {
           cache: { enabled: true, ttlSeconds: 60 },
           batchWriteIntervalSeconds: 10,
           allowRequestsOnDbUnavailable: true,
+          spendLogs: false,
         },
       }),
       [],
@@ -129,6 +130,7 @@ describe('configMap', () => {
     expect(config.general_settings).toEqual({
       proxy_batch_write_at: 10,
       allow_requests_on_db_unavailable: true,
+      disable_spend_logs: true,
     });
   });
 });
