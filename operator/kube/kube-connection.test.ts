@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Agent } from 'node:https';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fromKubeconfigFile, loadKubeConnection } from './kube-connection.ts';
+import { fromKubeconfigFile, loadKubeConnection, requestSockets } from './kube-connection.ts';
 import type { KubeConnection } from './kube-connection.ts';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -27,9 +27,11 @@ function kubeconfig(cluster: object, user: object): string {
 
 async function authOf(
   connection: KubeConnection,
+  watch = false,
 ): Promise<{ headers: Record<string, string>; agent?: Agent }> {
   const result: { headers: Record<string, string>; agent?: Agent } = { headers: {} };
   await connection.applySecurityAuthentication({
+    watch,
     setHeaderParam: (key, value) => (result.headers[key] = value),
     setDispatcher: () => {
       throw new Error('the native connection hands an agent, not an undici dispatcher');
@@ -54,6 +56,20 @@ describe('kube connection', () => {
     expect(first.headers).toEqual({ Authorization: 'Bearer abc' });
     expect(first.agent).toBeDefined();
     expect((await authOf(connection)).agent).toBe(first.agent);
+  });
+
+  it('bounds the connections of requests, not of watches (each holds its own for as long as it runs)', async () => {
+    const connection = fromKubeconfigFile(
+      kubeconfig({ 'certificate-authority-data': b64('not a real CA') }, { token: 'abc' }),
+    );
+    if (connection === undefined) throw new Error('not served natively');
+    const request = (await authOf(connection)).agent;
+    const watch = (await authOf(connection, true)).agent;
+    expect(request?.maxSockets).toBe(requestSockets);
+    expect(watch).toBeDefined();
+    expect(watch).not.toBe(request);
+    expect(watch?.maxSockets).toBe(Infinity);
+    expect((await authOf(connection, true)).agent).toBe(watch);
   });
 
   it('reads client certificates from files next to the kubeconfig, and sends no token', async () => {

@@ -14,6 +14,8 @@ import { reuseConnections } from './reuse-connections.ts';
  * KubeConfig hands an undici dispatcher); the native connection hands a node https agent.
  */
 export interface AuthenticatedRequest {
+  /** A watch: a connection held for as long as it runs, so not one of the requests' limited sockets. */
+  readonly watch?: boolean;
   setHeaderParam(key: string, value: string): void;
   setDispatcher(dispatcher: Dispatcher): void;
   setAgent?(agent: Agent): void;
@@ -31,6 +33,13 @@ export interface KubeConnection {
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** Files (token, certificates) are re-read when they changed, looked at no more often than this. */
 const recheckFilesMs = 60_000;
+/**
+ * TLS connections the requests (not the watches) keep open at most; more requests wait for one. Unbounded,
+ * node's Agent opened ~100 while a fleet converged (16 reconciles in flight, each applying its children
+ * at once), each one a TLS session, its buffers and a handshake: ~6 MB of malloc'ed memory and ~11 MB of
+ * RSS per 100 connections in a bare node (e2e/scale/README.md, fifth round).
+ */
+export const requestSockets = 20;
 
 /**
  * Loads the connection as client-node's `KubeConfig.loadFromDefault()` would (KUBECONFIG, else
@@ -161,6 +170,8 @@ interface Loaded {
   readonly stamp: string;
   readonly token: string | undefined;
   readonly agent: Agent | undefined;
+  /** The watches' agent: one connection each, unlimited (a watch per kind and namespace). */
+  readonly watchAgent: Agent | undefined;
 }
 
 /**
@@ -185,9 +196,10 @@ class NativeConnection implements KubeConnection {
   }
 
   applySecurityAuthentication(request: AuthenticatedRequest): Promise<void> {
-    const { token, agent } = this.current();
+    const { token, agent, watchAgent } = this.current();
     if (token !== undefined && token !== '') request.setHeaderParam('Authorization', `Bearer ${token}`);
-    if (agent !== undefined) request.setAgent?.(agent);
+    const chosen = request.watch === true ? watchAgent : agent;
+    if (chosen !== undefined) request.setAgent?.(chosen);
     return Promise.resolve();
   }
 
@@ -210,19 +222,28 @@ class NativeConnection implements KubeConnection {
     };
     const tlsChanged = loaded === undefined || !sameTls(loaded.stamp, stamp);
     // Plain HTTP (TLS verification off, as a proxy or a test apiserver): node's default agent.
-    const agent = tlsChanged
-      ? Object.keys(tls).length === 0 || settings.server.startsWith('http:')
+    const plain = Object.keys(tls).length === 0 || settings.server.startsWith('http:');
+    // Connections kept open; 30 s TCP keep-alive probes, as client-node and client-go.
+    const makeAgent = (maxSockets?: number): Agent | undefined =>
+      plain
         ? undefined
-        : // Connections kept open; 30 s TCP keep-alive probes, as client-node and client-go.
-          new https.Agent({ ...tls, keepAlive: true, keepAliveMsecs: 30_000 })
-      : loaded.agent;
+        : new https.Agent({
+            ...tls,
+            keepAlive: true,
+            keepAliveMsecs: 30_000,
+            ...(maxSockets !== undefined ? { maxSockets } : {}),
+          });
+    const agent = tlsChanged ? makeAgent(requestSockets) : loaded.agent;
+    const watchAgent = tlsChanged ? makeAgent() : loaded.watchAgent;
     // A rotated client certificate: new requests use it; the old connections finish what they carry.
     if (tlsChanged && loaded?.agent !== undefined) retire(loaded.agent);
+    if (tlsChanged && loaded?.watchAgent !== undefined) retire(loaded.watchAgent);
     this.loaded = {
       checkedAt: now,
       stamp,
       token: token ? read(token).toString('utf8').trim() : undefined,
       agent,
+      watchAgent,
     };
     return this.loaded;
   }

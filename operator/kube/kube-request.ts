@@ -41,7 +41,7 @@ export async function sendAuthenticated(
   for (const [key, value] of Object.entries(request.query ?? {})) {
     if (value !== undefined) url.searchParams.set(key, value);
   }
-  const auth = new Credentials();
+  const auth = new Credentials(request.query?.watch === 'true');
   await connection.applySecurityAuthentication(auth);
   const headers = auth.headers;
   headers.accept = 'application/json';
@@ -60,8 +60,13 @@ export async function sendAuthenticated(
 /** What applySecurityAuthentication fills in: headers (a token) and the TLS agent (or client-node's dispatcher). */
 class Credentials implements AuthenticatedRequest {
   readonly headers: Record<string, string> = {};
+  readonly watch: boolean;
   agent: Agent | undefined;
   dispatcher: Dispatcher | undefined;
+
+  constructor(watch: boolean) {
+    this.watch = watch;
+  }
 
   setAgent(agent: Agent): void {
     this.agent = agent;
