@@ -135,11 +135,35 @@ export class Database {
   async query<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<Row[]> {
     if (!this.#ready) throw new DatabaseUnavailableError();
     try {
-      const result = await this.pool.query<Row>(text, [...values]);
+      const result = await this.#retriedOnClosed(() => this.pool.query<Row>(text, [...values]));
       this.health.succeeded();
       return result.rows;
     } catch (error) {
       throw this.#classify(error);
+    }
+  }
+
+  /**
+   * Runs `send` again on a fresh connection when it went to one the server had closed, where nothing was run:
+   * EPIPE from any server (PostgreSQL closes sessions on restarts and idle cuts); from the embedded store, any
+   * broken connection, since its socket ends a session after an error in it (the pooled connection a failed
+   * query leaves behind) and refuses the next one until the old is gone.
+   */
+  async #retriedOnClosed<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        const closed =
+          code === 'EPIPE' ||
+          (this.#embedded !== undefined &&
+            (code === 'ECONNRESET' ||
+              code === 'ECONNREFUSED' ||
+              (error as Error).message.includes('Connection terminated')));
+        if (!closed || attempt >= 3) throw error;
+        await sleep(attempt * 20);
+      }
     }
   }
 
@@ -148,13 +172,21 @@ export class Database {
     if (!this.#ready) throw new DatabaseUnavailableError();
     let client: PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.#retriedOnClosed(async () => {
+        const connected = await this.pool.connect();
+        try {
+          await connected.query('BEGIN');
+          return connected;
+        } catch (error) {
+          connected.release(true);
+          throw error;
+        }
+      });
     } catch (error) {
       throw this.#classify(error);
     }
     let broken = false;
     try {
-      await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       this.health.succeeded();

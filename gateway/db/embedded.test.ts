@@ -30,4 +30,30 @@ describe('embedded store', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('serves the next query after one the store refused (its socket closes a session on any error)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-embedded-'));
+    const settings = { ...databaseSettingsOf({}, { SWITCHYARD_DATA_DIR: dataDir }), url: undefined };
+    const database = await Database.open(settings, pino({ level: 'silent' }));
+    await database.start();
+    try {
+      for (let round = 0; round < 3; round++) {
+        await expect(database.query('SELECT $1::text AS t', ['a\u0000b'])).rejects.toMatchObject({
+          code: '22021',
+        });
+        expect(await database.query('SELECT $1::text AS t', ['ok'])).toEqual([{ t: 'ok' }]);
+        await expect(
+          database.transaction((client) => client.query('SELECT $1::text', ['b\u0000'])),
+        ).rejects.toMatchObject({ code: '22021' });
+        expect(
+          await database.transaction(
+            async (client) => (await client.query<{ n: number }>('SELECT 1 AS n')).rows,
+          ),
+        ).toEqual([{ n: 1 }]);
+      }
+    } finally {
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
