@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, testMasterKey } from '../test-support/key-api-client.ts';
 import { startKeyedGateway, type KeyedGateway } from '../test-support/keyed-gateway.ts';
-import {
-  createEmbeddedStore,
-  createPostgresDatabase,
-  realPostgres,
-  type TestStore,
-} from '../test-support/test-database.ts';
+import { createTestStore, type TestStore } from '../test-support/test-database.ts';
 import { cacheHeader } from './response-cache.ts';
 
 describe('spend of response-cache hits', () => {
@@ -14,7 +9,7 @@ describe('spend of response-cache hits', () => {
   let gateway: KeyedGateway;
 
   beforeAll(async () => {
-    store = realPostgres() ? await createPostgresDatabase() : await createEmbeddedStore();
+    store = await createTestStore();
     gateway = await startKeyedGateway(
       `model_list:
   - model_name: priced

@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, openaiClient, testMasterKey } from '../test-support/key-api-client.ts';
 import { startKeyedGateway, type KeyedGateway } from '../test-support/keyed-gateway.ts';
-import {
-  createEmbeddedStore,
-  createPostgresDatabase,
-  realPostgres,
-  type TestStore,
-} from '../test-support/test-database.ts';
+import { createTestStore, type TestStore } from '../test-support/test-database.ts';
 
 describe('disable_spend_logs', () => {
   let store: TestStore;
   let gateway: KeyedGateway;
 
   beforeAll(async () => {
-    store = realPostgres() ? await createPostgresDatabase() : await createEmbeddedStore();
+    store = await createTestStore();
     gateway = await startKeyedGateway(
       `model_list:
   - model_name: priced

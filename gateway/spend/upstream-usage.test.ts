@@ -3,12 +3,7 @@ import { openAIProtocol } from '../../e2e/fake-upstream/openai.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../e2e/fake-upstream/server.ts';
 import { callApi, openaiClient, testMasterKey } from '../test-support/key-api-client.ts';
 import { startKeyedGateway, type KeyedGateway } from '../test-support/keyed-gateway.ts';
-import {
-  createEmbeddedStore,
-  createPostgresDatabase,
-  realPostgres,
-  type TestStore,
-} from '../test-support/test-database.ts';
+import { createTestStore, type TestStore } from '../test-support/test-database.ts';
 import { priceTable } from './prices.ts';
 
 describe('spend of a real provider wire format', () => {
@@ -18,7 +13,7 @@ describe('spend of a real provider wire format', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream([openAIProtocol()]);
-    store = realPostgres() ? await createPostgresDatabase() : await createEmbeddedStore();
+    store = await createTestStore();
     gateway = await startKeyedGateway(
       `model_list:
   - model_name: gpt-4o-mini

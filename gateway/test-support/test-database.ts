@@ -74,3 +74,8 @@ export function createEmbeddedStore(): Promise<TestStore> {
     },
   });
 }
+
+/** PostgreSQL where its server is installed, else the embedded store. */
+export function createTestStore(): Promise<TestStore> {
+  return realPostgres() ? createPostgresDatabase() : createEmbeddedStore();
+}

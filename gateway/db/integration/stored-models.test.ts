@@ -2,12 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../../test-support/key-api-client.ts';
 import { pricedConfig } from '../../test-support/key-and-spend-suite.ts';
 import { startKeyedGateway } from '../../test-support/keyed-gateway.ts';
-import {
-  createEmbeddedStore,
-  createPostgresDatabase,
-  realPostgres,
-  type TestStore,
-} from '../../test-support/test-database.ts';
+import { createTestStore, type TestStore } from '../../test-support/test-database.ts';
 import { SecretBox } from '../secret-box.ts';
 import { StoredModels } from '../stored-models.ts';
 
@@ -21,7 +16,7 @@ describe('models stored with encrypted credentials', { timeout: 60_000 }, () => 
   let store: TestStore;
 
   beforeAll(async () => {
-    store = realPostgres() ? await createPostgresDatabase() : await createEmbeddedStore();
+    store = await createTestStore();
   });
   afterAll(async () => {
     await store.dispose();
