@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Meter } from '../spend/accounting.ts';
+import { rawJsonResult } from '../providers/json-result.ts';
 import type { Operation, RequestBody } from '../providers/types.ts';
 import type { RouteResult, Router } from '../router/router.ts';
 import { cacheControlOf, type CacheControl } from './cache-control.ts';
@@ -126,12 +127,7 @@ export class CacheLookup {
       completionTokens: 0,
     };
     meter.succeeded({ result: { kind: 'json', body: zeroUsage }, deployment, attempts: 0 });
-    if (answer.kind === 'json')
-      return {
-        result: { kind: 'json', body: JSON.parse(answer.raw), raw: answer.raw },
-        deployment,
-        attempts: 0,
-      };
+    if (answer.kind === 'json') return { result: rawJsonResult(answer.raw), deployment, attempts: 0 };
     return {
       result: { kind: 'stream', frames: replayOf(answer.frames) },
       deployment,

@@ -3,13 +3,12 @@ export interface TokenCounts {
   completionTokens?: number;
 }
 
-/** `usage.prompt_tokens` and `usage.completion_tokens` of an OpenAI-shaped answer, when it reports them. */
-export function tokensOf(body: unknown): TokenCounts {
+/** `prompt_tokens` and `completion_tokens` of an OpenAI-shaped answer's `usage`, when it reports them. */
+export function tokensOf(usage: unknown): TokenCounts {
   const counts: TokenCounts = {};
-  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null } | null)
-    ?.usage;
-  if (usage === undefined || usage === null) return counts;
-  if (typeof usage.prompt_tokens === 'number') counts.promptTokens = usage.prompt_tokens;
-  if (typeof usage.completion_tokens === 'number') counts.completionTokens = usage.completion_tokens;
+  if (typeof usage !== 'object' || usage === null) return counts;
+  const { prompt_tokens: prompt, completion_tokens: completion } = usage as Record<string, unknown>;
+  if (typeof prompt === 'number') counts.promptTokens = prompt;
+  if (typeof completion === 'number') counts.completionTokens = completion;
   return counts;
 }

@@ -36,8 +36,11 @@ export interface CallContext {
 
 /** A provider's answer, always in OpenAI's shape. */
 export type ProviderResult =
-  /** `raw`, when given, is `body` as the upstream sent it: the route sends it on without serializing again. */
-  | { readonly kind: 'json'; readonly body: unknown; readonly raw?: string }
+  /**
+   * `raw`, when given, is `body` as the upstream sent it: the route sends it on without serializing again.
+   * `usage`, when present, is `body.usage` read without parsing `body` (json-result.ts); read it with `usageOf`.
+   */
+  | { readonly kind: 'json'; readonly body: unknown; readonly raw?: string; readonly usage?: unknown }
   /** Complete SSE frames (`data: {...}\n\n`, ending with `data: [DONE]\n\n`), as bytes or text. */
   | { readonly kind: 'stream'; readonly frames: AsyncIterable<Uint8Array | string> };
 

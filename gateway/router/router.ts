@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GatewayConfig } from '../config/load.ts';
 import { modelGroupAliases, type ModelGroupAlias } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
+import { usageOf } from '../providers/json-result.ts';
 import { perDeployment } from '../providers/per-deployment.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Deployment, Operation, ProviderResult, RequestBody } from '../providers/types.ts';
@@ -288,7 +289,7 @@ export class Router {
       });
       if (result.kind === 'json') {
         this.stats.recordLatency(deployment, performance.now() - started);
-        const used = totalTokensOf(result.body);
+        const used = totalTokensOf(usageOf(result));
         if (used !== undefined) this.stats.settleTokens(deployment, request.estimatedTokens, used);
         return result;
       }
@@ -363,8 +364,8 @@ async function startStream(
 }
 
 /** `usage.total_tokens` of an OpenAI response, when it reports one. */
-function totalTokensOf(body: unknown): number | undefined {
-  const total = (body as { usage?: { total_tokens?: unknown } } | null)?.usage?.total_tokens;
+function totalTokensOf(usage: unknown): number | undefined {
+  const total = (usage as { total_tokens?: unknown } | null | undefined)?.total_tokens;
   return typeof total === 'number' ? total : undefined;
 }
 

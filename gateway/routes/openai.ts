@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { GatewayError } from '../errors.ts';
 import { tokensOf } from '../observability/tokens.ts';
+import { usageOf } from '../providers/json-result.ts';
 import type { Operation, RequestBody } from '../providers/types.ts';
 import { ClientLink } from '../router/client-link.ts';
 import type { RouteResult, Router } from '../router/router.ts';
@@ -63,8 +64,11 @@ async function forward(
 ): Promise<FastifyReply> {
   const routed = await routeFor(operation, body, request, reply, router);
   if (routed.result.kind === 'json') {
-    const { raw, body: answer } = routed.result;
-    return raw === undefined ? reply.send(answer) : reply.type('application/json; charset=utf-8').send(raw);
+    const { result } = routed;
+    // `body` is not read unless there is no text: reading it parses an answer passed on as it came.
+    return result.raw === undefined
+      ? reply.send(result.body)
+      : reply.type('application/json; charset=utf-8').send(result.raw);
   }
   return sendSse(reply, guardStream(routed.result.frames, request.log));
 }
@@ -123,7 +127,7 @@ export async function routeFor(
     attempts: routed.attempts,
     group: routed.deployment.modelName,
     upstreamMs: routedAtMs - routeStartMs,
-    ...(routed.result.kind === 'stream' ? { firstChunkMs: routedAtMs } : tokensOf(routed.result.body)),
+    ...(routed.result.kind === 'stream' ? { firstChunkMs: routedAtMs } : tokensOf(usageOf(routed.result))),
   };
   const metered = meter.succeeded(routed);
   const settled = admission === undefined ? metered : admission.settleWhenDone(metered, request);

@@ -4,6 +4,7 @@ import { admitKey } from '../auth/key-admission.ts';
 import type { KeyLease, KeyRateLimiter } from '../auth/key-limits.ts';
 import { GatewayError } from '../errors.ts';
 import { flatUuid } from '../flat-uuid.ts';
+import { usageOf } from '../providers/json-result.ts';
 import type { Deployment, Operation, RequestBody } from '../providers/types.ts';
 import type { RouteResult, Router } from '../router/router.ts';
 import { ClientAbortError } from '../upstream/errors.ts';
@@ -11,7 +12,7 @@ import type { Accounting, Meter } from './accounting.ts';
 import { costOf, priceOf } from './prices.ts';
 import type { SpendRecord } from './spend-record.ts';
 import { StreamUsageTap } from './stream-usage.ts';
-import { usageOfBody, type Usage } from './usage.ts';
+import { usageFrom, type Usage } from './usage.ts';
 
 /** Where settled requests go: the spend buffer. */
 export interface SpendSink {
@@ -93,7 +94,7 @@ class RequestMeter implements Meter {
   succeeded(routed: RouteResult): RouteResult {
     const { result, deployment } = routed;
     if (result.kind === 'json') {
-      this.#settle(deployment, 200, usageOfBody(result.body) ?? this.#estimated());
+      this.#settle(deployment, 200, usageFrom(usageOf(result)) ?? this.#estimated());
       return routed;
     }
     const tap = new StreamUsageTap(this.#hideUsageChunk);

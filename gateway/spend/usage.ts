@@ -12,8 +12,13 @@ interface UsageFields {
 
 /** `usage` of an OpenAI-shaped body, if it has one. */
 export function usageOfBody(body: unknown): Usage | undefined {
-  const usage = (body as { usage?: UsageFields | null } | null)?.usage;
-  if (usage === null || typeof usage !== 'object') return undefined;
+  return usageFrom((body as { usage?: unknown } | null)?.usage);
+}
+
+/** Token counts of an OpenAI `usage` object, if it holds any. */
+export function usageFrom(value: unknown): Usage | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const usage = value as UsageFields;
   const prompt = usage.prompt_tokens;
   const completion = usage.completion_tokens;
   if (typeof prompt !== 'number' && typeof completion !== 'number') return undefined;

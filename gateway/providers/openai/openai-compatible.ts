@@ -1,5 +1,6 @@
 import type { UpstreamResponse } from '../../upstream/http.ts';
 import { envValue, processEnv } from '../env.ts';
+import { rawJsonResult } from '../json-result.ts';
 import { lastOf, perDeployment } from '../per-deployment.ts';
 import { credential, postJson } from '../upstream-call.ts';
 import type { Deployment, Operation, Provider, ProviderResult, RequestBody } from '../types.ts';
@@ -22,9 +23,15 @@ export interface OpenAICompatibleOptions {
 
 /** Any server that speaks OpenAI's API: bodies go through with the model renamed, streams go through untouched. */
 export function openAICompatible(options: OpenAICompatibleOptions): Provider {
-  const baseUrl = perDeployment((deployment) =>
-    trimSlash(deployment.apiBase ?? options.defaultApiBase ?? ''),
-  );
+  // The same string each call: its hash is kept, so the upstream's parsed-URL lookup does not hash it again.
+  const urlsOf = perDeployment((deployment): Readonly<Record<Operation, string>> => {
+    const base = trimSlash(deployment.apiBase ?? options.defaultApiBase ?? '');
+    return {
+      chat: base + openAIPaths.chat,
+      completion: base + openAIPaths.completion,
+      embedding: base + openAIPaths.embedding,
+    };
+  });
   const familyHeaders = perDeployment((deployment) => options.headers?.(deployment) ?? {});
   // The same object while the key stays the same, so the headers are not rebuilt for every call.
   const headersWithKey = perDeployment((deployment) =>
@@ -49,7 +56,7 @@ export function openAICompatible(options: OpenAICompatibleOptions): Provider {
       const response = await postJson(
         context,
         deployment,
-        baseUrl(deployment) + openAIPaths[operation],
+        urlsOf(deployment)[operation],
         headersWithKey(deployment)(apiKey),
         {
           ...body,
@@ -62,11 +69,10 @@ export function openAICompatible(options: OpenAICompatibleOptions): Provider {
   };
 }
 
-/** An OpenAI-shaped response as the route sends it on: parsed JSON, or the SSE bytes as they came. */
+/** An OpenAI-shaped response as the route sends it on: the JSON text, or the SSE bytes, as they came. */
 export async function openAIResult(response: UpstreamResponse, body: RequestBody): Promise<ProviderResult> {
   if (body.stream === true) return { kind: 'stream', frames: response.body };
-  const raw = await response.body.text();
-  return { kind: 'json', body: JSON.parse(raw), raw };
+  return rawJsonResult(await response.body.text());
 }
 
 /** `litellm_params.extra_body`: fields sent in every request body to this deployment. */
