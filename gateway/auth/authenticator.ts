@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.ts';
-import { hashKey } from './key-hash.ts';
 import { MasterKeys } from './master-keys.ts';
 import type { VirtualKeyPolicy } from './virtual-key-policy.ts';
 
@@ -34,7 +33,7 @@ export function masterKeyAuthenticator(masterKey: string | undefined): Authentic
       if (token === undefined || token === '') {
         throw new GatewayError('invalid_api_key', 'no API key: send Authorization: Bearer <key>');
       }
-      if (!masterKeys.matches(hashKey(token))) throw new GatewayError('invalid_api_key', 'invalid API key');
+      if (!masterKeys.matches(token)) throw new GatewayError('invalid_api_key', 'invalid API key');
       return { kind: 'master' };
     },
   };

@@ -41,8 +41,8 @@ export function virtualKeyAuthenticator(options: VirtualKeyAuthenticatorOptions)
     authenticate(token) {
       if (token === undefined || token === '')
         throw new GatewayError('invalid_api_key', 'no API key: send Authorization: Bearer <key>');
+      if (masterKeys.matches(token)) return master;
       const hash = hashKey(token);
-      if (masterKeys.matches(hash)) return master;
       const now = options.now();
       const cached = cache.peek(hash, now);
       if (cached !== undefined) return principalOf(cached, now);

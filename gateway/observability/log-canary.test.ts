@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAIProtocol } from '../../e2e/fake-upstream/openai.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../e2e/fake-upstream/server.ts';
 import { startOpsGateway, type OpsGateway } from '../test-support/operations.ts';
+import fc from 'fast-check';
+import { scrubSecrets } from '../errors.ts';
 import { LogScrubber } from './scrubber.ts';
 
 /** Distinctive fake secrets, one for every place a secret can travel. */
@@ -137,5 +139,31 @@ describe('LogScrubber', () => {
     expect(line).not.toContain('sk-live-abcdefgh');
     expect(line).not.toContain('plainsecretvalue99');
     expect(line).toContain('postgres://app:***@db:5432/x');
+  });
+
+  it('scrubs every line as the shape and value expressions alone would (its literal pre-checks miss nothing)', () => {
+    const known = ['plainsecretvalue99', 'sk-known-0123456789'];
+    const scrubber = new LogScrubber();
+    scrubber.addSource(() => known);
+    const shapes =
+      /(\/\/[^/\s:@"]+:)[^@\s/"]+@|([?&](?:api[_-]?)?key=)[^&\s"]+|(\bbearer\s+)[\w.~+/=-]{8,}/gi;
+    const hide = (_: string, user?: string, query?: string, bearer?: string) =>
+      user === undefined ? `${query ?? bearer ?? ''}***` : `${user}***@`;
+    const reference = (line: string) =>
+      known.reduce(
+        (text, value) => text.replaceAll(value, '[redacted]'),
+        scrubSecrets(line.replace(shapes, hide)),
+      );
+    const piece = fc.constantFrom(
+      ...['//u:p@h', '?key=', '&api_key=', 'API-KEY=', 'Bearer ', 'BEARER\t', 'sk-', 'pk-', 'rk-', 'key-'],
+      ...['abcdefgh12', '"', ' ', '/', '@', '=', '-', 'k', 'y', 'K-', ...known],
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const line = `{"msg":"${pieces.join('')}"}`;
+        expect(scrubber.scrub(line)).toBe(reference(line));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
