@@ -4,8 +4,8 @@ type JsonResult = Extract<ProviderResult, { kind: 'json' }>;
 
 /**
  * An OpenAI-shaped answer passed on as the upstream sent it. Its `usage` (tokens, spend, limits) is read
- * from the text; the rest is parsed only if something reads `body` (a translation, the cache's replay), which
- * a plain answer never does: parsing it all cost more than anything else the route did with it.
+ * from the text; the rest is parsed only if something reads `body` (a translation, such as /v1/messages),
+ * which a plain answer never does: parsing it whole was the largest share of the route's own CPU.
  */
 export function rawJsonResult(raw: string): JsonResult {
   const usage = topLevelUsage(raw);
@@ -39,8 +39,8 @@ export function usageOf(result: JsonResult): unknown {
 /** The usage could not be placed from the end: the text is parsed whole instead. */
 const parseInstead = Symbol('parse instead');
 
-const [quote, backslash, colon, openBrace, closeBrace, openBracket, closeBracket] = [
-  34, 92, 58, 123, 125, 91, 93,
+const [quote, backslash, colon, comma, openBrace, closeBrace, openBracket, closeBracket] = [
+  34, 92, 58, 44, 123, 125, 91, 93,
 ] as const;
 
 /**
@@ -121,7 +121,7 @@ function endOfValue(text: string, start: number): number {
     let index = start;
     while (index < text.length) {
       const code = text.charCodeAt(index);
-      if (code === 44 /* , */ || code === closeBrace || code === closeBracket || isSpace(code)) break;
+      if (code === comma || code === closeBrace || code === closeBracket || isSpace(code)) break;
       index++;
     }
     return index === start ? -1 : index;
