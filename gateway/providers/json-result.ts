@@ -65,7 +65,7 @@ function topLevelUsage(text: string): unknown {
     const valueEnd = endOfValue(text, valueStart);
     if (valueEnd === -1) return parseInstead;
     // Nested after the top-level one, or brackets that do not close: rare enough to parse it all.
-    if (closesOneObject(text, valueEnd) !== true) return parseInstead;
+    if (!closesOneObject(text, valueEnd)) return parseInstead;
     try {
       return JSON.parse(text.slice(valueStart, valueEnd)) as unknown;
     } catch {
@@ -81,24 +81,30 @@ function isEscaped(text: string, quoteAt: number): boolean {
   return slashes % 2 === 1;
 }
 
+/** Whether the text from `from` (outside any string) closes the object it is in, and nothing follows. */
+function closesOneObject(text: string, from: number): boolean {
+  const close = closingBracket(text, from);
+  return close !== -1 && skipSpace(text, close + 1) === text.length;
+}
+
 /**
- * Whether the text from `from` (outside any string) ends the object it is in and nothing else follows; false
- * when it is nested deeper or more follows; undefined when its strings or brackets do not close.
+ * The index of the bracket that closes the object or array the text from `from` (outside any string) is in,
+ * or -1 when its strings or brackets do not close.
  */
-function closesOneObject(text: string, from: number): boolean | undefined {
+function closingBracket(text: string, from: number): number {
   let depth = 1;
   for (let index = from; index < text.length; index++) {
     const code = text.charCodeAt(index);
     if (code === quote) {
       index = endOfString(text, index);
-      if (index === -1) return undefined;
+      if (index === -1) return -1;
     } else if (code === openBrace || code === openBracket) depth++;
     else if (code === closeBrace || code === closeBracket) {
       depth--;
-      if (depth === 0) return skipSpace(text, index + 1) === text.length;
+      if (depth === 0) return index;
     }
   }
-  return undefined;
+  return -1;
 }
 
 /** The index of the quote that closes the string opening at `open`, or -1. */
@@ -126,19 +132,8 @@ function endOfValue(text: string, start: number): number {
     }
     return index === start ? -1 : index;
   }
-  let depth = 0;
-  for (let index = start; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code === quote) {
-      index = endOfString(text, index);
-      if (index === -1) return -1;
-    } else if (code === openBrace || code === openBracket) depth++;
-    else if (code === closeBrace || code === closeBracket) {
-      depth--;
-      if (depth === 0) return index + 1;
-    }
-  }
-  return -1;
+  const close = closingBracket(text, start + 1);
+  return close === -1 ? -1 : close + 1;
 }
 
 function skipSpace(text: string, from: number): number {
