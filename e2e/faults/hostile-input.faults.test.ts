@@ -219,6 +219,25 @@ describe('hostile input under load', () => {
     expect(after.failed, failureSummary(after.failed)).toHaveLength(0);
   });
 
+  it('bodies far over the limit, still being sent: a 413 each, not a reset connection', async () => {
+    // Closed at once, a connection resets under the 413 its client has not read yet (EPIPE for a third of these).
+    const oversized: HostileRequest = {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(8 << 20) }] }),
+    };
+    const statuses = await Promise.all(
+      Array.from({ length: 24 }, async () => {
+        const answer = await sendHostile(gateway.url, oversized);
+        return 'failed' in answer
+          ? answer.failed
+          : `${answer.status} ${answer.body.includes('body_too_large')}`;
+      }),
+    );
+    expect(statuses).toEqual(Array.from({ length: 24 }, () => '413 true'));
+  });
+
   it('stayed up and served the legitimate clients all along, spend rows included', async () => {
     stopBackground.abort();
     const load = await background;

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors.ts';
 import { ClientAbortError } from '../upstream/errors.ts';
+import { drainRefusedBody } from './refused-body.ts';
 
 /** fastify's own errors, mapped to the gateway's table so every error body has OpenAI's shape. */
 export function fromFastifyError(error: FastifyError): GatewayError | undefined {
@@ -51,7 +52,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return reply.code(internal.status).send(internal.toBody());
     }
     if (known.status >= 500) request.log.warn({ code: known.code, status: known.status }, known.message);
-    return reply.code(known.status).headers(known.headers).send(known.toBody());
+    const answer = () => reply.code(known.status).headers(known.headers).send(known.toBody());
+    return error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? drainRefusedBody(request).then(answer) : answer();
   });
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError(
