@@ -22,22 +22,28 @@ export interface SharedServices {
   readonly redisPort?: number;
 }
 
+const thisTree = join(import.meta.dirname, '../../..');
+
 /**
- * Switchyard from this tree, in production mode, with its own database on the shared PostgreSQL. The master
- * key variant authenticates with the key from the config; the others with a virtual key made through the
- * key API (cached after the first request, as in steady state).
+ * Switchyard from this tree (or from another checkout at `tree.root`, or with other node flags in
+ * `tree.nodeOptions`, to compare two versions), in production
+ * mode, with its own database on the shared PostgreSQL. The master key variant authenticates with the key
+ * from the config; the others with a virtual key made through the key API (cached after the first request,
+ * as in steady state).
  */
 export async function startSwitchyard(
   variant: SwitchyardVariant,
   upstreamUrl: string,
   services: SharedServices,
   dir: string,
+  tree: { root: string; tag?: string; nodeOptions?: string } = { root: thisTree },
 ): Promise<Contender> {
-  const { name, virtualKey, redis, spendLogs } = variants[variant];
-  const database = `bench_${variant}`;
+  const { virtualKey, redis, spendLogs } = variants[variant];
+  const name = tree.tag === undefined ? variants[variant].name : `${variants[variant].name} (${tree.tag})`;
+  const database = tree.tag === undefined ? `bench_${variant}` : `bench_${variant}_${tree.tag}`;
   await createDatabase(services.postgresUrl, database);
   if (redis && services.redisPort === undefined) throw new Error(`${name} needs Redis`);
-  const config = join(dir, `switchyard-${variant}.yaml`);
+  const config = join(dir, `${database}.yaml`);
   writeFileSync(
     config,
     `${liteLLMModelList(upstreamUrl)}general_settings:
@@ -50,15 +56,13 @@ ${spendLogs ? '' : '  disable_spend_logs: true\n'}${redis ? `router_settings: { 
   const child = await startServer({
     name,
     command: process.execPath,
-    args: [
-      join(import.meta.dirname, '../../../gateway/cli.ts'),
-      'serve',
-      '--config',
-      config,
-      '--port',
-      String(port),
-    ],
-    env: { LOG_LEVEL: 'info', NODE_ENV: 'production', HOST: '127.0.0.1' },
+    args: [join(tree.root, 'gateway/cli.ts'), 'serve', '--config', config, '--port', String(port)],
+    env: {
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      ...(tree.nodeOptions === undefined ? {} : { NODE_OPTIONS: tree.nodeOptions }),
+    },
     readyUrl: `${base}/`,
   });
   try {
