@@ -5,10 +5,12 @@ import { join, resolve } from 'node:path';
 import { startPostgresServer } from '../../gateway/test-support/postgres-server.ts';
 import { startRedisServer } from '../../gateway/test-support/redis-server.ts';
 import type { Contender, ContenderId } from './contenders/contender.ts';
+import { startLiteLLM } from './contenders/litellm.ts';
 import { startPassthrough } from './contenders/passthrough.ts';
+import { startPortkey } from './contenders/portkey.ts';
 import { isSwitchyardVariant, startSwitchyard, type SwitchyardVariant } from './contenders/switchyard.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
-import { loadCore, treeCpuMs } from './processes.ts';
+import { coreTicks, loadCore, serverCore, treeCpuMs } from './processes.ts';
 import { format, median } from './stats.ts';
 import { verify } from './verify.ts';
 import { runWrk } from './wrk.ts';
@@ -20,6 +22,9 @@ import { runWrk } from './wrk.ts';
  * Every reading is a saturation run (wrk, 32 connections); each round measures all of them within seconds
  * of each other, in a rotating order, and the ratios reported are medians of per-round ratios: a single
  * reading moves ±20% on a shared machine, a median of such pairs a few percent.
+ * `BENCH_IDLE` (a comma list of virtual, full, portkey, litellm) starts those contenders beside them on the
+ * server core and never loads them, as the full bench keeps every contender up: whether idle neighbours
+ * move the readings.
  *
  *   BENCH_VARIANT=master BENCH_PAIRS=8 BENCH_SECONDS=4 BENCH_BASE_TREE=/path/to/checkout npm run bench:pairs
  */
@@ -31,6 +36,20 @@ const variant = switchyardVariant(process.env.BENCH_VARIANT ?? 'master');
 function switchyardVariant(name: string): SwitchyardVariant {
   if (isSwitchyardVariant(name as ContenderId)) return name as SwitchyardVariant;
   throw new Error(`BENCH_VARIANT: ${name} is not one of Switchyard's (master, virtual, full)`);
+}
+const idle = idleContenders(process.env.BENCH_IDLE);
+
+function idleContenders(value: string | undefined): ContenderId[] {
+  const names = (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of names)
+    if (!['virtual', 'full', 'portkey', 'litellm'].includes(name) || name === variant)
+      throw new Error(
+        `BENCH_IDLE: ${name} is not one of virtual, full, portkey, litellm (other than ${variant})`,
+      );
+  return names as ContenderId[];
 }
 const baseNodeOptions = process.env.BENCH_BASE_NODE_OPTIONS;
 const baseTree = process.env.BENCH_BASE_TREE ?? (baseNodeOptions === undefined ? undefined : '.');
@@ -45,13 +64,18 @@ const saturate = (contender: Contender, forSeconds: number) =>
     seconds: forSeconds,
   });
 
-/** One saturation reading: the server's CPU time per request answered, in µs. */
-async function reading(contender: Contender): Promise<number> {
+/** One saturation reading: the server's CPU time per request answered (µs), and the server core's steal (%). */
+async function reading(contender: Contender): Promise<{ cpuUs: number; stealPercent: number }> {
   const pid = contender.pid ?? 0;
   const before = treeCpuMs(pid);
+  const ticksBefore = coreTicks(serverCore);
   const load = await saturate(contender, seconds);
   if (load.non2xx + load.socketErrors > 0) throw new Error(`${contender.name}: failed requests under load`);
-  return ((treeCpuMs(pid) - before) * 1000) / load.requests;
+  const cpuUs = ((treeCpuMs(pid) - before) * 1000) / load.requests;
+  const ticksAfter = coreTicks(serverCore);
+  const stealPercent =
+    (100 * (ticksAfter.steal - ticksBefore.steal)) / Math.max(1, ticksAfter.total - ticksBefore.total);
+  return { cpuUs, stealPercent };
 }
 
 async function main(): Promise<void> {
@@ -64,7 +88,7 @@ async function main(): Promise<void> {
     cleanups.push(() => upstream.close());
     const postgres = await startPostgresServer();
     cleanups.push(() => postgres.destroy());
-    const redis = variant === 'full' ? await startRedisServer() : undefined;
+    const redis = variant === 'full' || idle.includes('full') ? await startRedisServer() : undefined;
     if (redis !== undefined) cleanups.push(() => redis.destroy());
     const services = { postgresUrl: postgres.url, ...(redis === undefined ? {} : { redisPort: redis.port }) };
     const contenders: Contender[] = [await startPassthrough(upstream.url)];
@@ -81,17 +105,33 @@ async function main(): Promise<void> {
       cleanups.push(() => contender.stop());
       await verify(contender);
     }
+    for (const id of idle) {
+      const neighbour =
+        id === 'portkey'
+          ? await startPortkey(upstream.url, dir)
+          : id === 'litellm'
+            ? await startLiteLLM(upstream.url, dir)
+            : await startSwitchyard(id as SwitchyardVariant, upstream.url, services, dir);
+      cleanups.push(() => neighbour.stop());
+      await verify(neighbour);
+      console.log(`${neighbour.name}: up, left idle`);
+    }
     // CPU per request falls for ~15 s after a start while the JIT warms up.
     for (const contender of contenders) await saturate(contender, warmUpSeconds);
     const readings = contenders.map(() => [] as number[]);
+    const steal = contenders.map(() => [] as number[]);
     for (let round = 0; round < pairs; round++) {
       // Each round starts one further along, so no contender is always measured first.
       const shift = round % contenders.length;
       const entries = [...contenders.entries()];
-      for (const [index, contender] of [...entries.slice(shift), ...entries.slice(0, shift)])
-        readings[index]?.push(await reading(contender));
+      for (const [index, contender] of [...entries.slice(shift), ...entries.slice(0, shift)]) {
+        const { cpuUs, stealPercent } = await reading(contender);
+        readings[index]?.push(cpuUs);
+        steal[index]?.push(stealPercent);
+      }
       const line = contenders.map(
-        (contender, index) => `${contender.name} ${format(readings[index]?.[round], 1)}`,
+        (contender, index) =>
+          `${contender.name} ${format(readings[index]?.[round], 1)} (steal ${format(steal[index]?.[round], 1)}%)`,
       );
       console.log(`round ${round + 1} (µs/request): ${line.join(', ')}`);
     }

@@ -165,3 +165,15 @@ export async function stop(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * One core's counters from /proc/stat, in clock ticks: time stolen by the hypervisor (the vCPU runnable but
+ * not run) and the total. On a shared VM a reading taken while steal is high is a reading of the neighbours.
+ */
+export function coreTicks(core: number): { steal: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith(`cpu${core} `));
+  const fields = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
+  return { steal: fields[7] ?? 0, total: fields.reduce((sum, value) => sum + value, 0) };
+}
