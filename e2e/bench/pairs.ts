@@ -10,7 +10,7 @@ import { startPassthrough } from './contenders/passthrough.ts';
 import { startPortkey } from './contenders/portkey.ts';
 import { isSwitchyardVariant, startSwitchyard, type SwitchyardVariant } from './contenders/switchyard.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
-import { coreTicks, loadCore, serverCore, treeCpuMs } from './processes.ts';
+import { coreTicks, loadCore, serverCore, stealPercent, treeCpuMs } from './processes.ts';
 import { format, median } from './stats.ts';
 import { verify } from './verify.ts';
 import { runWrk } from './wrk.ts';
@@ -65,17 +65,14 @@ const saturate = (contender: Contender, forSeconds: number) =>
   });
 
 /** One saturation reading: the server's CPU time per request answered (µs), and the server core's steal (%). */
-async function reading(contender: Contender): Promise<{ cpuUs: number; stealPercent: number }> {
+async function reading(contender: Contender): Promise<{ cpuUs: number; stolen: number }> {
   const pid = contender.pid ?? 0;
   const before = treeCpuMs(pid);
   const ticksBefore = coreTicks(serverCore);
   const load = await saturate(contender, seconds);
   if (load.non2xx + load.socketErrors > 0) throw new Error(`${contender.name}: failed requests under load`);
   const cpuUs = ((treeCpuMs(pid) - before) * 1000) / load.requests;
-  const ticksAfter = coreTicks(serverCore);
-  const stealPercent =
-    (100 * (ticksAfter.steal - ticksBefore.steal)) / Math.max(1, ticksAfter.total - ticksBefore.total);
-  return { cpuUs, stealPercent };
+  return { cpuUs, stolen: stealPercent(ticksBefore, coreTicks(serverCore)) };
 }
 
 async function main(): Promise<void> {
@@ -125,9 +122,9 @@ async function main(): Promise<void> {
       const shift = round % contenders.length;
       const entries = [...contenders.entries()];
       for (const [index, contender] of [...entries.slice(shift), ...entries.slice(0, shift)]) {
-        const { cpuUs, stealPercent } = await reading(contender);
+        const { cpuUs, stolen } = await reading(contender);
         readings[index]?.push(cpuUs);
-        steal[index]?.push(stealPercent);
+        steal[index]?.push(stolen);
       }
       const line = contenders.map(
         (contender, index) =>

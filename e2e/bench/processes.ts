@@ -170,10 +170,20 @@ export async function stop(child: ChildProcess): Promise<void> {
  * One core's counters from /proc/stat, in clock ticks: time stolen by the hypervisor (the vCPU runnable but
  * not run) and the total. On a shared VM a reading taken while steal is high is a reading of the neighbours.
  */
-export function coreTicks(core: number): { steal: number; total: number } {
+export interface CoreTicks {
+  readonly steal: number;
+  readonly total: number;
+}
+
+export function coreTicks(core: number): CoreTicks {
   const line = readFileSync('/proc/stat', 'utf8')
     .split('\n')
     .find((entry) => entry.startsWith(`cpu${core} `));
   const fields = (line ?? '').trim().split(/\s+/).slice(1).map(Number);
   return { steal: fields[7] ?? 0, total: fields.reduce((sum, value) => sum + value, 0) };
+}
+
+/** The share of a window (between two `coreTicks` readings) stolen from the core, in percent. */
+export function stealPercent(before: CoreTicks, after: CoreTicks): number {
+  return (100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total);
 }

@@ -27,7 +27,7 @@ import {
   type Phase,
 } from './measure.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
-import { loadCore, serverCore } from './processes.ts';
+import { coreTicks, loadCore, serverCore, stealPercent } from './processes.ts';
 import { resultsMarkdown, writeResults, type RunContext } from './report.ts';
 import type { Row } from './results.ts';
 import { verify } from './verify.ts';
@@ -202,14 +202,22 @@ async function main(): Promise<void> {
     };
     await step('warm-up', () => warmUp(phase, warmUpSeconds));
     await step('concurrency 1', () => concurrencyOne(phase, latencyRounds, seconds));
+    const beforeSaturation = [coreTicks(serverCore), coreTicks(loadCore)];
     await step('saturation', () => saturation(phase, rounds, seconds));
+    const afterSaturation = [coreTicks(serverCore), coreTicks(loadCore)];
     await step('fixed rates', () => fixedRates(phase, vegeta, rates, rateSeconds));
     await step('stream first token', () => streamFirstToken(phase, seconds));
     await step(`${streams} streams`, () => manyStreams(phase, streams));
     peakMemory(phase);
 
     const ordered = selected.flatMap((id) => rows.get(id) ?? []);
-    const markdown = resultsMarkdown(ordered, info, { rates, streams });
+    // Time the hypervisor gave a core to other machines: readings under steal read the neighbours (on the
+    // load core, it slows the upstream, Redis and PostgreSQL every gateway waits on).
+    const [server, load] = afterSaturation.map((after, index) =>
+      stealPercent(beforeSaturation[index] ?? after, after).toFixed(1),
+    );
+    const machine = `${info.machine}; steal during the saturation rounds ${server ?? '?'}% on the server core, ${load ?? '?'}% on the load core`;
+    const markdown = resultsMarkdown(ordered, { ...info, machine }, { rates, streams });
     console.log(`\n${markdown}\n`);
     if (writeReadme) {
       await writeResults(import.meta.dirname, markdown, ordered);
