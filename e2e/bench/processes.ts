@@ -166,15 +166,16 @@ export async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/**
- * One core's counters from /proc/stat, in clock ticks: time stolen by the hypervisor (the vCPU runnable but
- * not run) and the total. On a shared VM a reading taken while steal is high is a reading of the neighbours.
- */
+/** Clock ticks of one core since boot: stolen by the hypervisor (runnable but not run), and all of them. */
 export interface CoreTicks {
   readonly steal: number;
   readonly total: number;
 }
 
+/**
+ * One core's counters from /proc/stat. On a shared VM a reading taken while steal is high is a reading of
+ * the neighbours.
+ */
 export function coreTicks(core: number): CoreTicks {
   const line = readFileSync('/proc/stat', 'utf8')
     .split('\n')
