@@ -5,9 +5,8 @@ import { join, resolve } from 'node:path';
 import { startPostgresServer } from '../../gateway/test-support/postgres-server.ts';
 import { startRedisServer } from '../../gateway/test-support/redis-server.ts';
 import type { Contender, ContenderId } from './contenders/contender.ts';
-import { startLiteLLM } from './contenders/litellm.ts';
+import { launchServer } from './contenders/launch.ts';
 import { startPassthrough } from './contenders/passthrough.ts';
-import { startPortkey } from './contenders/portkey.ts';
 import { isSwitchyardVariant, startSwitchyard, type SwitchyardVariant } from './contenders/switchyard.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
 import { coreTicks, loadCore, serverCore, stealPercent, treeCpuMs } from './processes.ts';
@@ -37,19 +36,20 @@ function switchyardVariant(name: string): SwitchyardVariant {
   if (isSwitchyardVariant(name as ContenderId)) return name as SwitchyardVariant;
   throw new Error(`BENCH_VARIANT: ${name} is not one of Switchyard's (master, virtual, full)`);
 }
+const idleable = ['virtual', 'full', 'portkey', 'litellm'] as const;
 const idle = idleContenders(process.env.BENCH_IDLE);
 
-function idleContenders(value: string | undefined): ContenderId[] {
+function idleContenders(value: string | undefined): (typeof idleable)[number][] {
   const names = (value ?? '')
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');
-  for (const name of names)
-    if (!['virtual', 'full', 'portkey', 'litellm'].includes(name) || name === variant)
-      throw new Error(
-        `BENCH_IDLE: ${name} is not one of virtual, full, portkey, litellm (other than ${variant})`,
-      );
-  return names as ContenderId[];
+  return names.map((name) => {
+    const id = idleable.find((candidate) => candidate === name && candidate !== variant);
+    if (id === undefined)
+      throw new Error(`BENCH_IDLE: ${name} is not one of ${idleable.join(', ')} (other than ${variant})`);
+    return id;
+  });
 }
 const baseNodeOptions = process.env.BENCH_BASE_NODE_OPTIONS;
 const baseTree = process.env.BENCH_BASE_TREE ?? (baseNodeOptions === undefined ? undefined : '.');
@@ -103,12 +103,7 @@ async function main(): Promise<void> {
       await verify(contender);
     }
     for (const id of idle) {
-      const neighbour =
-        id === 'portkey'
-          ? await startPortkey(upstream.url, dir)
-          : id === 'litellm'
-            ? await startLiteLLM(upstream.url, dir)
-            : await startSwitchyard(id as SwitchyardVariant, upstream.url, services, dir);
+      const neighbour = await launchServer(id, upstream.url, () => Promise.resolve(services), dir);
       cleanups.push(() => neighbour.stop());
       await verify(neighbour);
       console.log(`${neighbour.name}: up, left idle`);

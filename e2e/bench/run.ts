@@ -12,10 +12,10 @@ import {
   type ContenderId,
   type Unavailable,
 } from './contenders/contender.ts';
-import { liteLLMVersion, startLiteLLM } from './contenders/litellm.ts';
-import { startPassthrough } from './contenders/passthrough.ts';
-import { honoNodeServer, portkeyVersion, startPortkey } from './contenders/portkey.ts';
-import { isSwitchyardVariant, startSwitchyard, type SharedServices } from './contenders/switchyard.ts';
+import { launchServer } from './contenders/launch.ts';
+import { liteLLMVersion } from './contenders/litellm.ts';
+import { honoNodeServer, portkeyVersion } from './contenders/portkey.ts';
+import type { SharedServices } from './contenders/switchyard.ts';
 import {
   concurrencyOne,
   fixedRates,
@@ -99,20 +99,16 @@ async function start(
   services: () => Promise<SharedServices>,
   dir: string,
 ): Promise<Contender | Unavailable> {
-  const launch = async (): Promise<Contender> => {
+  const launch = (): Promise<Contender> => {
     if (id === 'direct')
-      return {
+      return Promise.resolve({
         id,
         name: 'upstream directly (nginx)',
         targets: targetsByPath(upstreamUrl),
         // nginx is the shared upstream: it stops last, with the rest of the run.
         stop: () => Promise.resolve(),
-      };
-    if (id === 'passthrough') return startPassthrough(upstreamUrl);
-    if (id === 'portkey') return startPortkey(upstreamUrl, dir);
-    if (id === 'litellm') return startLiteLLM(upstreamUrl, dir);
-    if (isSwitchyardVariant(id)) return startSwitchyard(id, upstreamUrl, await services(), dir);
-    throw new Error(`no contender ${id as string}`);
+      });
+    return launchServer(id, upstreamUrl, services, dir);
   };
   const external = id === 'portkey' || id === 'litellm';
   const name = id === 'portkey' ? `portkey gateway ${portkeyVersion}` : `litellm proxy ${liteLLMVersion}`;
@@ -202,9 +198,9 @@ async function main(): Promise<void> {
     };
     await step('warm-up', () => warmUp(phase, warmUpSeconds));
     await step('concurrency 1', () => concurrencyOne(phase, latencyRounds, seconds));
-    const beforeSaturation = [coreTicks(serverCore), coreTicks(loadCore)];
+    const beforeSaturation = { server: coreTicks(serverCore), load: coreTicks(loadCore) };
     await step('saturation', () => saturation(phase, rounds, seconds));
-    const afterSaturation = [coreTicks(serverCore), coreTicks(loadCore)];
+    const afterSaturation = { server: coreTicks(serverCore), load: coreTicks(loadCore) };
     await step('fixed rates', () => fixedRates(phase, vegeta, rates, rateSeconds));
     await step('stream first token', () => streamFirstToken(phase, seconds));
     await step(`${streams} streams`, () => manyStreams(phase, streams));
@@ -213,10 +209,9 @@ async function main(): Promise<void> {
     const ordered = selected.flatMap((id) => rows.get(id) ?? []);
     // Time the hypervisor gave a core to other machines: readings under steal read the neighbours (on the
     // load core, it slows the upstream, Redis and PostgreSQL every gateway waits on).
-    const [server, load] = afterSaturation.map((after, index) =>
-      stealPercent(beforeSaturation[index] ?? after, after).toFixed(1),
-    );
-    const machine = `${info.machine}; steal during the saturation rounds ${server ?? '?'}% on the server core, ${load ?? '?'}% on the load core`;
+    const server = stealPercent(beforeSaturation.server, afterSaturation.server).toFixed(1);
+    const load = stealPercent(beforeSaturation.load, afterSaturation.load).toFixed(1);
+    const machine = `${info.machine}; steal during the saturation rounds ${server}% on the server core, ${load}% on the load core`;
     const markdown = resultsMarkdown(ordered, { ...info, machine }, { rates, streams });
     console.log(`\n${markdown}\n`);
     if (writeReadme) {
