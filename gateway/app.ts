@@ -201,6 +201,7 @@ export function buildGateway(options: AppOptions): Gateway {
   const { budgets } = keysAndSpend;
   if (budgets !== undefined) metrics.components.budgets(budgets);
   metrics.components.redisBreaker(() => shared.redisState()?.breaker ?? 'closed');
+  metrics.components.rateLimitAdmissions(() => shared.limiter?.admissions());
   shared.onRedisRoundTrip((operation, seconds) => {
     metrics.components.redisRoundTrip(operation, seconds);
   });

@@ -103,19 +103,27 @@ return replies
 );
 
 /**
- * Settles many requests at once (batched off the request path): per KEYS[i], ARGV op, a, b. `d`: add b tokens to
- * window a (only while that window's counter lives), `x`: release lease a, `e`: extend lease a by b ms, `f`: add
- * cost a to a spend counter that lives b ms.
+ * Settles many requests at once (batched off the request path). ARGV = window, live pods, then per KEYS[i] op, a,
+ * b. `d`: add b tokens to window a (only while that window's counter lives), `x`: release lease a, `e`: extend
+ * lease a by b ms, `f`: add cost a to a spend counter that lives b ms, `q`: claim up to a of a counter whose
+ * limit is b, never more than half the headroom divided among the live pods (see claims.ts). Returns per op 0,
+ * or for a claim {granted, window, estimate with it, ms left in the window}.
  */
 export const settleScript = luaScript(
   'settle',
   `${slidingWindow}
+local window = tonumber(ARGV[1])
+local pods = math.max(1, tonumber(ARGV[2]))
 local now = now_ms()
+local win = math.floor(now / window)
+local elapsed = now - win * window
+local replies = {}
 for i = 1, #KEYS do
-  local op = ARGV[(i - 1) * 3 + 1]
-  local a = ARGV[(i - 1) * 3 + 2]
-  local b = ARGV[(i - 1) * 3 + 3]
+  local op = ARGV[(i - 1) * 3 + 3]
+  local a = ARGV[(i - 1) * 3 + 4]
+  local b = ARGV[(i - 1) * 3 + 5]
   local base = KEYS[i]
+  replies[i] = 0
   if op == 'd' then
     local k = base .. ':' .. a
     if redis.call('EXISTS', k) == 1 then redis.call('INCRBY', k, b) end
@@ -127,9 +135,20 @@ for i = 1, #KEYS do
   elseif op == 'f' then
     redis.call('INCRBYFLOAT', base, a)
     redis.call('PEXPIRE', base, tonumber(b))
+  elseif op == 'q' then
+    local _, _, est = estimate(base, win, elapsed, window)
+    local grant = math.min(tonumber(a), math.floor((tonumber(b) - est) / (2 * pods)))
+    if grant > 0 then
+      local k = base .. ':' .. win
+      redis.call('INCRBY', k, grant)
+      redis.call('PEXPIRE', k, window * 2 + 1000)
+    else
+      grant = 0
+    end
+    replies[i] = {grant, win, math.floor(est + grant), window - elapsed}
   end
 end
-return #KEYS
+return replies
 `,
 );
 

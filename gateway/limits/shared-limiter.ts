@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { RateLimitAdmissions } from '../observability/component-metrics.ts';
 import type { SharedRedis } from '../redis/shared-redis.ts';
 import { SharedDeploymentUsage } from './deployment-usage.ts';
+import { Claims } from './claims.ts';
 import { keyPrefix, windowMs, type AdmitResult, type LimitCheck } from './limit-check.ts';
 import { LocalCounters } from './local-counters.ts';
 import { admitScript, housekeepingScript, settleScript } from './scripts.ts';
@@ -22,9 +24,9 @@ const podsKey = `${keyPrefix}pods`;
 const maxOpsPerCall = 300;
 const maxRequestsPerCall = 100;
 
-/** One settlement (see settleScript): `d` tokens, `x` release, `e` extend, `f` spend. */
+/** One settlement (see settleScript): `d` tokens, `x` release, `e` extend, `f` spend, `q` claim. */
 interface SettleOp {
-  readonly op: 'd' | 'x' | 'e' | 'f';
+  readonly op: 'd' | 'x' | 'e' | 'f' | 'q';
   readonly key: string;
   a: string | number;
   b: number;
@@ -37,13 +39,21 @@ interface PendingAdmission {
 }
 
 /**
- * Rate limits shared by every pod through Redis: one script call admits a request against all its limits.
- * Settlements (real token counts, released slots) are batched off the request path. While Redis is away the
+ * Rate limits shared by every pod through Redis: one script call admits a request against all its limits, or,
+ * while a key is far below its rate limits, a claim taken in Redis admits it in process (claims.ts). Settlements (real token counts, released slots) are batched off the request path. While Redis is away the
  * same limits are counted per pod, each pod taking an equal share of every limit.
  */
 export class SharedLimiter {
   readonly podId = randomUUID();
   readonly local = new LocalCounters(windowMs);
+  readonly claims = new Claims({
+    ask: (key, want, limit) => {
+      this.#queue('q', key, want, limit);
+    },
+    giveBack: (key, window, amount) => {
+      this.#queue('d', key, window, -amount);
+    },
+  });
   readonly usage = new SharedDeploymentUsage();
   readonly #redis: SharedRedis;
   readonly #leaseTtlMs: number;
@@ -54,7 +64,10 @@ export class SharedLimiter {
   readonly #maxLeaseAgeMs: number;
   #leaseSequence = 0;
   #pods = 1;
+  /** Claims are sized by the live pods, so none is taken before they were counted once. */
+  #podsKnown = false;
   #localAdmissions = 0;
+  #scriptAdmissions = 0;
   #admissions: PendingAdmission[] = [];
   /** Settlements waiting to go out together, merged by what they change (see #queue). */
   readonly #pendingOps = new Map<string, SettleOp>();
@@ -84,9 +97,14 @@ export class SharedLimiter {
     });
   }
 
-  /** Admissions counted per pod because Redis was away (for metrics). */
+  /** Admissions counted per pod because Redis was away. */
   get localAdmissions(): number {
     return this.#localAdmissions;
+  }
+
+  /** Requests decided so far, by how (for metrics). */
+  admissions(): RateLimitAdmissions {
+    return { script: this.#scriptAdmissions, claim: this.claims.admissions, per_pod: this.#localAdmissions };
   }
 
   /** Live pods last counted (1 until known): the divisor of the per-pod fallback. */
@@ -100,6 +118,10 @@ export class SharedLimiter {
    */
   admit(checks: readonly LimitCheck[]): AdmitResult | Promise<AdmitResult> {
     if (!this.#redis.available) return this.#admitLocally(checks);
+    if (this.#podsKnown) {
+      const claimed = this.claims.admit(checks);
+      if (claimed !== undefined) return claimed;
+    }
     const parallel = checks.some((check) => check.kind === 'p');
     const lease = parallel ? `${this.podId}:${++this.#leaseSequence}` : '';
     return new Promise((resolve) => {
@@ -167,10 +189,13 @@ export class SharedLimiter {
   async close(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     clearTimeout(this.#flushTimer);
+    for (const [id, pending] of this.#pendingOps) if (pending.op === 'q') this.#pendingOps.delete(id);
+    this.claims.close();
     await this.#flush();
   }
 
   #admitted(reply: readonly (number | string)[], checks: readonly LimitCheck[], lease: string): AdmitResult {
+    this.#scriptAdmissions++;
     if (reply[0] !== 1) {
       return {
         ok: false,
@@ -182,6 +207,7 @@ export class SharedLimiter {
     if (lease !== '')
       for (const check of checks)
         if (check.kind === 'p') this.#leases.set(lease, { key: check.key, at: Date.now() });
+    if (this.#podsKnown) this.claims.admittedThroughRedis(checks);
     // A spend counter comes back as a string (a Lua number would be truncated to an integer).
     return {
       ok: true,
@@ -202,14 +228,19 @@ export class SharedLimiter {
    * out once per flush however many requests made it; lease operations go one per lease.
    */
   #queue(op: SettleOp['op'], key: string, a: string | number, b: number): void {
-    const id = op === 'f' ? `f\u0000${key}` : `${op}\u0000${key}\u0000${a}`;
+    const id = op === 'f' || op === 'q' ? `${op}\u0000${key}` : `${op}\u0000${key}\u0000${a}`;
     const pending = this.#pendingOps.get(id);
     if (pending !== undefined) {
       if (op === 'd') pending.b += b;
       else if (op === 'f') pending.a = Number(pending.a) + Number(a);
+      else if (op === 'q') pending.a = a;
       else pending.b = b;
     } else {
-      if (this.#pendingOps.size >= 50_000) return; // Redis away for long: leases expire by themselves.
+      if (this.#pendingOps.size >= 50_000) {
+        // Redis away for long: leases expire by themselves.
+        if (op === 'q') this.claims.lost(key);
+        return;
+      }
       this.#pendingOps.set(id, { op, key, a, b });
     }
     this.#flushTimer ??= setTimeout(() => {
@@ -230,7 +261,7 @@ export class SharedLimiter {
     }
     const ops = [...this.#pendingOps.values()].filter((pending) => pending.op !== 'd' || pending.b !== 0);
     this.#pendingOps.clear();
-    const calls: Promise<unknown>[] = [];
+    const calls: Promise<void>[] = [];
     for (let start = 0; start < ops.length; start += maxOpsPerCall) {
       const batch = ops.slice(start, start + maxOpsPerCall);
       calls.push(
@@ -238,9 +269,21 @@ export class SharedLimiter {
           .eval(
             settleScript,
             batch.map((pending) => pending.key),
-            batch.flatMap((pending) => [pending.op, pending.a, pending.b]),
+            [windowMs, this.#pods, ...batch.flatMap((pending) => [pending.op, pending.a, pending.b])],
           )
-          .catch(() => undefined),
+          .then(
+            (replies) => {
+              for (const [index, pending] of batch.entries()) {
+                if (pending.op !== 'q') continue;
+                const [granted, window, estimate, windowLeftMs] = (replies as number[][])[index] ?? [];
+                if (window === undefined) this.claims.lost(pending.key);
+                else this.claims.granted(pending.key, granted ?? 0, window, estimate ?? 0, windowLeftMs ?? 0);
+              }
+            },
+            () => {
+              for (const pending of batch) if (pending.op === 'q') this.claims.lost(pending.key);
+            },
+          ),
       );
     }
     await Promise.all(calls);
@@ -256,12 +299,14 @@ export class SharedLimiter {
 
   #housekeeping(): void {
     this.local.sweep();
+    this.claims.sweep();
     if (!this.#redis.available) return;
     const counters = this.#deploymentCounters();
     this.#redis.eval(housekeepingScript, [podsKey, ...counters], [windowMs, this.podId, 5000]).then(
       (reply) => {
         const values = reply as number[];
         this.#pods = Math.max(1, values[0] ?? 1);
+        this.#podsKnown = true;
         for (const [index, counter] of counters.entries()) {
           const match = /^switchyard:rl:d:(.*):([rt])$/.exec(counter);
           if (match?.[1] === undefined) continue;

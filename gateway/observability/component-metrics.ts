@@ -18,11 +18,19 @@ export interface BudgetRemaining {
 
 export type BreakerState = 'closed' | 'half_open' | 'open';
 
+/** Requests decided by the shared rate limits, by how: the Redis script, a claim, or the per-pod fallback. */
+export interface RateLimitAdmissions {
+  readonly script: number;
+  readonly claim: number;
+  readonly per_pod: number;
+}
+
 const breakerValues: Readonly<Record<BreakerState, number>> = { closed: 0, half_open: 1, open: 2 };
 const poolLabels = ['state'] as const;
 const spendLabels = ['model_group', 'key_alias'] as const;
 const aliasLabels = ['key_alias'] as const;
 const operationLabels = ['operation'] as const;
+const admissionPaths = ['script', 'claim', 'per_pod'] as const;
 const redisBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 /**
@@ -37,6 +45,7 @@ export class ComponentMetrics {
   #spendBuffer: (() => number) | undefined;
   #budgets: (() => Iterable<BudgetRemaining>) | undefined;
   #breaker: (() => BreakerState) | undefined;
+  #rateLimitAdmissions: (() => RateLimitAdmissions) | undefined;
   #deploymentHealth: (() => DeploymentHealth | undefined) | undefined;
   readonly #queryErrors: Counter;
   readonly #spend: CellCounter<(typeof spendLabels)[number]>;
@@ -52,6 +61,7 @@ export class ComponentMetrics {
     const spendBuffer = () => this.#spendBuffer?.();
     const budgets = () => this.#budgets?.();
     const breaker = () => this.#breaker?.();
+    const rateLimitAdmissions = () => this.#rateLimitAdmissions?.();
     const deploymentHealth = () => this.#deploymentHealth?.();
     this.#aliases = aliases;
 
@@ -127,6 +137,18 @@ export class ComponentMetrics {
         this.set(state === undefined ? 0 : breakerValues[state]);
       },
     });
+    new Counter({
+      name: `${prefix}rate_limit_admissions_total`,
+      help: 'Requests decided by the shared rate limits: script (Redis), claim (in process), per_pod (Redis away)',
+      labelNames: ['path'],
+      registers,
+      collect() {
+        const counts = rateLimitAdmissions();
+        if (counts === undefined) return;
+        this.reset();
+        for (const path of admissionPaths) this.inc({ path }, counts[path]);
+      },
+    });
     new Gauge({
       name: `${prefix}deployment_health_check_up`,
       help: 'Last background health check (background_health_checks) of each deployment: 1 healthy, 0 not',
@@ -184,6 +206,11 @@ export class ComponentMetrics {
 
   redisBreaker(state: () => BreakerState): void {
     this.#breaker = state;
+  }
+
+  /** The shared limiter registers its counts (a limiter rebuilt on reload starts them again: a counter reset). */
+  rateLimitAdmissions(counts: () => RateLimitAdmissions | undefined): void {
+    this.#rateLimitAdmissions = () => counts() ?? { script: 0, claim: 0, per_pod: 0 };
   }
 
   /** The background health checks register their last round. */

@@ -36,6 +36,7 @@ const families = [
   'switchyard_db_query_errors_total',
   'switchyard_redis_latency_seconds',
   'switchyard_redis_breaker_state',
+  'switchyard_rate_limit_admissions_total',
   'switchyard_spend_buffer_size',
 ];
 
@@ -144,6 +145,7 @@ describe('GET /metrics after traffic', () => {
     components.cacheLookup(false);
     components.redisRoundTrip('evalsha', 0.002);
     components.redisBreaker(() => 'open');
+    components.rateLimitAdmissions(() => ({ script: 4, claim: 40, per_pod: 1 }));
     const text = await scrape();
     expect(text).toContain('switchyard_db_pool_connections{state="total"} 5');
     expect(text).toContain('switchyard_db_pool_connections{state="idle"} 3');
@@ -155,6 +157,7 @@ describe('GET /metrics after traffic', () => {
     expect(text).toContain('switchyard_cache_hits_total 1');
     expect(text).toContain('switchyard_redis_breaker_state 2');
     expect(text).toContain('switchyard_redis_latency_seconds_count{operation="evalsha"} 1');
+    expect(text).toContain('switchyard_rate_limit_admissions_total{path="claim"} 40');
     expect(spawnSync('promtool', ['check', 'metrics'], { input: text }).status).toBe(0);
   });
 });

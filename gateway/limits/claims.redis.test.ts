@@ -1,0 +1,103 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SharedRedis } from '../redis/shared-redis.ts';
+import { awayFromWindowEdge } from '../test-support/redis-gateway.ts';
+import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
+import { keyCounter, windowMs, type AdmitResult, type LimitCheck } from './limit-check.ts';
+import { SharedLimiter } from './shared-limiter.ts';
+
+describe.skipIf(!redisServerAvailable())('admission from claims, three pods on one Redis', () => {
+  let redis: RedisServer;
+  let connections: SharedRedis[];
+  let pods: SharedLimiter[];
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    connections = [];
+    pods = [];
+    for (let index = 0; index < 3; index++) {
+      const shared = new SharedRedis({
+        endpoint: { host: '127.0.0.1', port: redis.port, tls: false, db: 0 },
+        logger: pino({ level: 'silent' }),
+        role: 'redis',
+        commandTimeoutMs: 2000,
+      });
+      shared.start();
+      while (!shared.available) await new Promise((resolve) => setTimeout(resolve, 10));
+      connections.push(shared);
+      pods.push(new SharedLimiter({ redis: shared, housekeepingEveryMs: 50 }));
+    }
+    while (pods.some((pod) => pod.pods < 3)) await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+  afterAll(async () => {
+    await Promise.all(pods.map((pod) => pod.close()));
+    await Promise.all(connections.map((connection) => connection.close()));
+    await redis.destroy();
+  });
+
+  const rpm = (hash: string, limit: number): LimitCheck => ({
+    kind: 'r',
+    key: keyCounter(hash, 'r'),
+    limit,
+    amount: 1,
+    scope: 'key',
+  });
+  /** What Redis counts for the counter in this window. */
+  const counted = async (check: LimitCheck) =>
+    Number((await connections[0]?.client.get(`${check.key}:${Math.floor(Date.now() / windowMs)}`)) ?? 0);
+  const claimAdmissions = () => pods.reduce((sum, pod) => sum + pod.claims.admissions, 0);
+
+  /** `waves` waves of `perWave` admissions spread over the pods, a few ms apart (claims arrive between). */
+  const traffic = async (check: LimitCheck, waves: number, perWave: number) => {
+    const results: AdmitResult[] = [];
+    for (let wave = 0; wave < waves; wave++) {
+      results.push(
+        ...(
+          await Promise.all(
+            Array.from({ length: perWave }, async (_, index) => pods[index % pods.length]?.admit([check])),
+          )
+        ).filter((result) => result !== undefined),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    return results;
+  };
+
+  it('admits in process while far below the limit, and never past it across the pods', async () => {
+    await awayFromWindowEdge();
+    const check = rpm('claims-a', 600);
+    const before = claimAdmissions();
+    const results = await traffic(check, 50, 30);
+    const admitted = results.filter((result) => result.ok).length;
+    expect(admitted).toBeLessThanOrEqual(600);
+    expect(admitted).toBeGreaterThanOrEqual(595);
+    // Most of the first half went without a round trip; near the limit the script admitted exactly.
+    expect(claimAdmissions() - before).toBeGreaterThan(200);
+    const refused = results.find((result) => !result.ok);
+    expect(refused).toMatchObject({ ok: false, failed: 0 });
+    // Every admission is counted in Redis, and what the pods still hold is theirs to use: at most the limit.
+    expect(await counted(check)).toBeLessThanOrEqual(600);
+    expect(await counted(check)).toBeGreaterThanOrEqual(admitted);
+  });
+
+  it('gives an idle claim back within about a second, so Redis counts only what was admitted', async () => {
+    await awayFromWindowEdge();
+    const check = rpm('claims-b', 100_000);
+    const results = await traffic(check, 20, 30);
+    expect(results.every((result) => result.ok)).toBe(true);
+    const held = (await counted(check)) - results.length;
+    expect(held).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    expect(await counted(check)).toBe(results.length);
+  });
+
+  it('takes no claim when the headroom is small: every admission goes through the script', async () => {
+    await awayFromWindowEdge();
+    const check = rpm('claims-c', 5);
+    const before = claimAdmissions();
+    const results = await traffic(check, 4, 3);
+    expect(results.filter((result) => result.ok)).toHaveLength(5);
+    expect(claimAdmissions() - before).toBe(0);
+    expect(await counted(check)).toBe(5);
+  });
+});
