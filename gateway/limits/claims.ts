@@ -1,7 +1,9 @@
 import type { AdmitResult, LimitCheck } from './limit-check.ts';
 
-/** How long a claim holds: an idle key's leftover goes back after this at most. */
+/** How long a grant holds: what is left of it goes back after this (noticed by the next admission or sweep). */
 const claimTtlMs = 1000;
+/** After a claim's request failed (it may have been granted all the same), no new claims for this long. */
+const pauseAfterFailureMs = 1000;
 /** A claim is sized to this much of the key's traffic at this pod, and topped up when less than … */
 const horizonMs = 50;
 /** … this much is left, so that the next claim arrives (one settlement away) before this one runs out. */
@@ -15,7 +17,7 @@ interface Claim {
   expiresAt: number;
   /** The counter's shared estimate at the last grant, our claims included. */
   estimate: number;
-  /** What this pod admitted from claims since `measuredSince`: its rate sizes the next claim. */
+  /** What this pod admitted for the counter since `measuredSince`: its rate sizes the next claim. */
   used: number;
   measuredSince: number;
   asking: boolean;
@@ -42,6 +44,8 @@ export class Claims {
   readonly #now: () => number;
   #admissions = 0;
   #closed = false;
+  /** No new claim before this (see pauseAfterFailureMs). */
+  #pausedUntil = 0;
 
   constructor(requests: ClaimRequests, now: () => number = Date.now) {
     this.#requests = requests;
@@ -76,7 +80,8 @@ export class Claims {
       claim.left -= check.amount;
       claim.used += check.amount;
       usage.push(Math.max(0, Math.floor(claim.estimate - claim.left)));
-      if (!claim.asking && claim.left < this.#rate(claim, now) * lowWaterMs) this.#ask(check, claim, now);
+      const rate = this.#rate(claim, now);
+      if (claim.left < rate * lowWaterMs) this.#ask(check, claim, rate, now);
     }
     this.#admissions++;
     return { ok: true, where: 'redis', window: window ?? 0, usage, lease: '' };
@@ -101,12 +106,22 @@ export class Claims {
         this.#claims.set(check.key, claim);
       }
       claim.used += check.amount;
-      if (!claim.asking) this.#ask(check, claim, now);
+      this.#ask(check, claim, this.#rate(claim, now), now);
     }
   }
 
-  /** Redis's answer to a request: `granted` counted in `window`, which ends in `windowLeftMs`. */
-  granted(key: string, granted: number, window: number, estimate: number, windowLeftMs: number): void {
+  /**
+   * Redis's answer to a request sent at `sentAt`: `granted` counted in `window`, which ended `windowLeftMs` after
+   * the script ran (so after `sentAt`: the claim expires no later than its window).
+   */
+  granted(
+    key: string,
+    granted: number,
+    window: number,
+    estimate: number,
+    windowLeftMs: number,
+    sentAt: number,
+  ): void {
     const claim = this.#claims.get(key);
     if (claim === undefined || this.#closed) {
       if (granted > 0) this.#requests.giveBack(key, window, granted);
@@ -120,11 +135,15 @@ export class Claims {
     }
     claim.left += granted;
     claim.estimate = estimate;
-    claim.expiresAt = this.#now() + Math.min(claimTtlMs, windowLeftMs);
+    claim.expiresAt = sentAt + Math.min(claimTtlMs, windowLeftMs);
   }
 
-  /** A request for a claim was lost (Redis failed): the next admission asks again. */
+  /**
+   * A request for a claim failed. A timeout may have been granted all the same, and that grant stays counted
+   * until its window slides out, so no new claim is taken for a while: at most one such loss a second per key.
+   */
   lost(key: string): void {
+    this.#pausedUntil = this.#now() + pauseAfterFailureMs;
     const claim = this.#claims.get(key);
     if (claim !== undefined) claim.asking = false;
   }
@@ -147,25 +166,32 @@ export class Claims {
     this.#claims.delete(key);
   }
 
-  #ask(check: LimitCheck, claim: Claim, now: number): void {
+  #ask(check: LimitCheck, claim: Claim, rate: number, now: number): void {
+    if (claim.asking || now < this.#pausedUntil) return;
     claim.asking = true;
-    const want = Math.max(4 * check.amount, Math.ceil(this.#rate(claim, now) * horizonMs));
-    this.#requests.ask(check.key, want, check.limit);
+    this.#requests.ask(check.key, Math.max(4 * check.amount, Math.ceil(rate * horizonMs)), check.limit);
   }
 
-  /** Amount a millisecond admitted at this pod, over the last claim's life (a fresh claim: what came so far). */
+  /**
+   * What this pod admits for the counter a millisecond. Measured over at least `horizonMs` (so a first
+   * request does not read as a flood) and at most a second, carried on at the same rate past that.
+   */
   #rate(claim: Claim, now: number): number {
-    const elapsed = Math.max(1, now - claim.measuredSince);
-    const rate = claim.used / elapsed;
+    const elapsed = now - claim.measuredSince;
     if (elapsed > claimTtlMs) {
-      claim.used = 0;
-      claim.measuredSince = now;
+      claim.used = (claim.used / elapsed) * (claimTtlMs / 2);
+      claim.measuredSince = now - claimTtlMs / 2;
     }
-    return rate;
+    return claim.used / Math.max(horizonMs, now - claim.measuredSince);
   }
 }
 
-/** Rate windows with a limit only: parallel slots, budgets and count-only counters stay with the script. */
+/**
+ * A key's rate windows only: parallel slots, budgets and the deployments' counters stay with the script (usage-
+ * based routing reads the deployments' estimates, which unused claims would inflate).
+ */
 function claimable(checks: readonly LimitCheck[]): boolean {
-  return checks.every((check) => (check.kind === 'r' || check.kind === 't') && check.limit > 0);
+  return checks.every(
+    (check) => (check.kind === 'r' || check.kind === 't') && check.limit > 0 && check.scope === 'key',
+  );
 }

@@ -67,11 +67,14 @@ export class SharedLimiter {
   /** Claims are sized by the live pods, so none is taken before they were counted once. */
   #podsKnown = false;
   #localAdmissions = 0;
-  #scriptAdmissions = 0;
+  #scriptDecisions = 0;
   #admissions: PendingAdmission[] = [];
   /** Settlements waiting to go out together, merged by what they change (see #queue). */
   readonly #pendingOps = new Map<string, SettleOp>();
   #flushTimer: NodeJS.Timeout | undefined;
+  /** Settlement calls on their way: closing waits for them (their claims' replies give back what they got). */
+  readonly #inFlight = new Set<Promise<void>>();
+  #closed = false;
   readonly #timers: NodeJS.Timeout[] = [];
 
   constructor(options: SharedLimiterOptions) {
@@ -104,7 +107,7 @@ export class SharedLimiter {
 
   /** Requests decided so far, by how (for metrics). */
   admissions(): RateLimitAdmissions {
-    return { script: this.#scriptAdmissions, claim: this.claims.admissions, per_pod: this.#localAdmissions };
+    return { script: this.#scriptDecisions, claim: this.claims.admissions, per_pod: this.#localAdmissions };
   }
 
   /** Live pods last counted (1 until known): the divisor of the per-pod fallback. */
@@ -185,17 +188,19 @@ export class SharedLimiter {
     this.#queue('x', key, lease, 0);
   }
 
-  /** Sends what is waiting and stops the timers. */
+  /** Gives back the claims, waits for settlements on their way, sends what is waiting and stops the timers. */
   async close(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     clearTimeout(this.#flushTimer);
+    this.#closed = true;
     for (const [id, pending] of this.#pendingOps) if (pending.op === 'q') this.#pendingOps.delete(id);
     this.claims.close();
+    await Promise.all(this.#inFlight);
     await this.#flush();
   }
 
   #admitted(reply: readonly (number | string)[], checks: readonly LimitCheck[], lease: string): AdmitResult {
-    this.#scriptAdmissions++;
+    this.#scriptDecisions++;
     if (reply[0] !== 1) {
       return {
         ok: false,
@@ -243,6 +248,7 @@ export class SharedLimiter {
       }
       this.#pendingOps.set(id, { op, key, a, b });
     }
+    if (this.#closed) return; // close() sends what is queued
     this.#flushTimer ??= setTimeout(() => {
       this.#flushTimer = undefined;
       void this.#flush();
@@ -252,6 +258,7 @@ export class SharedLimiter {
   async #flush(): Promise<void> {
     if (this.#pendingOps.size === 0) return;
     if (!this.#redis.available) {
+      if (this.#closed) return; // stopping: the leases expire by themselves
       // Keep them for when Redis is back (bounded by #queue); retry later.
       this.#flushTimer ??= setTimeout(() => {
         this.#flushTimer = undefined;
@@ -262,6 +269,7 @@ export class SharedLimiter {
     const ops = [...this.#pendingOps.values()].filter((pending) => pending.op !== 'd' || pending.b !== 0);
     this.#pendingOps.clear();
     const calls: Promise<void>[] = [];
+    const sentAt = Date.now();
     for (let start = 0; start < ops.length; start += maxOpsPerCall) {
       const batch = ops.slice(start, start + maxOpsPerCall);
       calls.push(
@@ -277,7 +285,15 @@ export class SharedLimiter {
                 if (pending.op !== 'q') continue;
                 const [granted, window, estimate, windowLeftMs] = (replies as number[][])[index] ?? [];
                 if (window === undefined) this.claims.lost(pending.key);
-                else this.claims.granted(pending.key, granted ?? 0, window, estimate ?? 0, windowLeftMs ?? 0);
+                else
+                  this.claims.granted(
+                    pending.key,
+                    granted ?? 0,
+                    window,
+                    estimate ?? 0,
+                    windowLeftMs ?? 0,
+                    sentAt,
+                  );
               }
             },
             () => {
@@ -286,7 +302,10 @@ export class SharedLimiter {
           ),
       );
     }
-    await Promise.all(calls);
+    const sent = Promise.all(calls).then(() => undefined);
+    this.#inFlight.add(sent);
+    await sent;
+    this.#inFlight.delete(sent);
   }
 
   #renewLeases(): void {
