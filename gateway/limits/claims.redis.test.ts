@@ -1,7 +1,7 @@
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SharedRedis } from '../redis/shared-redis.ts';
+import type { SharedRedis } from '../redis/shared-redis.ts';
 import { awayFromWindowEdge } from '../test-support/redis-gateway.ts';
+import { connectSharedRedis } from '../test-support/shared-redis-client.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
 import { keyCounter, windowMs, type AdmitResult, type LimitCheck } from './limit-check.ts';
 import { SharedLimiter } from './shared-limiter.ts';
@@ -16,14 +16,7 @@ describe.skipIf(!redisServerAvailable())('admission from claims, three pods on o
     connections = [];
     pods = [];
     for (let index = 0; index < 3; index++) {
-      const shared = new SharedRedis({
-        endpoint: { host: '127.0.0.1', port: redis.port, tls: false, db: 0 },
-        logger: pino({ level: 'silent' }),
-        role: 'redis',
-        commandTimeoutMs: 2000,
-      });
-      shared.start();
-      while (!shared.available) await new Promise((resolve) => setTimeout(resolve, 10));
+      const shared = await connectSharedRedis(redis.port, 2000);
       connections.push(shared);
       pods.push(new SharedLimiter({ redis: shared, housekeepingEveryMs: 50 }));
     }

@@ -1,13 +1,12 @@
 import OpenAI from 'openai';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SharedRedis } from '../redis/shared-redis.ts';
 import {
   awayFromWindowEdge,
   redisReady,
   startRedisGateway,
   type RedisGateway,
 } from '../test-support/redis-gateway.ts';
+import { connectSharedRedis } from '../test-support/shared-redis-client.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
 import { keyCounter, type LimitCheck } from './limit-check.ts';
 import { SharedLimiter } from './shared-limiter.ts';
@@ -75,18 +74,7 @@ describe.skipIf(!redisServerAvailable())('deployment usage and leases shared thr
   });
 
   it('frees a crashed pod’s parallel slots when their lease expires, and renews a live pod’s', async () => {
-    const logger = pino({ level: 'silent' });
-    const connect = async () => {
-      const shared = new SharedRedis({
-        endpoint: { host: '127.0.0.1', port: redis.port, tls: false, db: 0 },
-        logger,
-        role: 'redis',
-        commandTimeoutMs: 500,
-      });
-      shared.start();
-      while (!shared.available) await new Promise((resolve) => setTimeout(resolve, 10));
-      return shared;
-    };
+    const connect = () => connectSharedRedis(redis.port);
     const slot = (hash: string): LimitCheck => ({
       kind: 'p',
       key: keyCounter(hash, 'p'),
@@ -117,14 +105,7 @@ describe.skipIf(!redisServerAvailable())('deployment usage and leases shared thr
     }
   });
   it('admits the requests of one event-loop turn in one script call, each all or nothing, in order', async () => {
-    const shared = new SharedRedis({
-      endpoint: { host: '127.0.0.1', port: redis.port, tls: false, db: 0 },
-      logger: pino({ level: 'silent' }),
-      role: 'redis',
-      commandTimeoutMs: 500,
-    });
-    shared.start();
-    while (!shared.available) await new Promise((resolve) => setTimeout(resolve, 10));
+    const shared = await connectSharedRedis(redis.port);
     const limiter = new SharedLimiter({ redis: shared, housekeepingEveryMs: 60_000 });
     try {
       await awayFromWindowEdge();
