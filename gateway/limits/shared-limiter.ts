@@ -40,7 +40,8 @@ interface PendingAdmission {
 
 /**
  * Rate limits shared by every pod through Redis: one script call admits a request against all its limits, or,
- * while a key is far below its rate limits, a claim taken in Redis admits it in process (claims.ts). Settlements (real token counts, released slots) are batched off the request path. While Redis is away the
+ * while a key is far below its rate limits, a claim taken in Redis admits it in process (claims.ts).
+ * Settlements (real token counts, released slots) are batched off the request path. While Redis is away the
  * same limits are counted per pod, each pod taking an equal share of every limit.
  */
 export class SharedLimiter {
