@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SharedRedis } from '../redis/shared-redis.ts';
 import { awayFromWindowEdge } from '../test-support/redis-gateway.ts';
+import { keyRpmCheck } from '../test-support/limit-checks.ts';
 import { connectSharedRedis } from '../test-support/shared-redis-client.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
 import { keyCounter, windowMs, type AdmitResult, type LimitCheck } from './limit-check.ts';
@@ -28,13 +29,6 @@ describe.skipIf(!redisServerAvailable())('admission from claims, three pods on o
     await redis.destroy();
   });
 
-  const rpm = (hash: string, limit: number): LimitCheck => ({
-    kind: 'r',
-    key: keyCounter(hash, 'r'),
-    limit,
-    amount: 1,
-    scope: 'key',
-  });
   /** What Redis counts for the counter in this window. */
   const counted = async (check: LimitCheck) =>
     Number((await connections[0]?.client.get(`${check.key}:${Math.floor(Date.now() / windowMs)}`)) ?? 0);
@@ -58,7 +52,7 @@ describe.skipIf(!redisServerAvailable())('admission from claims, three pods on o
 
   it('admits in process while far below the limit, and never past it across the pods', async () => {
     await awayFromWindowEdge();
-    const check = rpm('claims-a', 600);
+    const check = keyRpmCheck('claims-a', 600);
     const before = claimAdmissions();
     const results = await traffic(check, 50, 30);
     const admitted = results.filter((result) => result.ok).length;
@@ -75,9 +69,9 @@ describe.skipIf(!redisServerAvailable())('admission from claims, three pods on o
 
   it('gives an idle claim back within about a second, so Redis counts only what was admitted and used', async () => {
     await awayFromWindowEdge();
-    const requests = rpm('claims-b', 100_000);
+    const requests = keyRpmCheck('claims-b', 100_000);
     const tokens: LimitCheck = {
-      ...rpm('claims-b', 10_000_000),
+      ...keyRpmCheck('claims-b', 10_000_000),
       kind: 't',
       key: keyCounter('claims-b', 't'),
       amount: 100,
@@ -105,7 +99,7 @@ describe.skipIf(!redisServerAvailable())('admission from claims, three pods on o
 
   it('takes no claim when the headroom is small: every admission goes through the script', async () => {
     await awayFromWindowEdge();
-    const check = rpm('claims-c', 5);
+    const check = keyRpmCheck('claims-c', 5);
     const before = claimAdmissions();
     const results = await traffic(check, 4, 3);
     expect(results.filter((result) => result.ok)).toHaveLength(5);

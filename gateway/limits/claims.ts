@@ -62,6 +62,7 @@ export class Claims {
     if (this.#closed || !claimable(checks)) return undefined;
     const now = this.#now();
     let window: number | undefined;
+    const held: [LimitCheck, Claim][] = [];
     for (const check of checks) {
       const claim = this.#claims.get(check.key);
       // Every check's claim must be of one window: the request's tokens are reserved in one.
@@ -72,11 +73,10 @@ export class Claims {
         return undefined;
       }
       window = claim.window;
+      held.push([check, claim]);
     }
     const usage: number[] = [];
-    for (const check of checks) {
-      const claim = this.#claims.get(check.key);
-      if (claim === undefined) continue;
+    for (const [check, claim] of held) {
       claim.left -= check.amount;
       claim.used += check.amount;
       usage.push(Math.max(0, Math.floor(claim.estimate - claim.left)));

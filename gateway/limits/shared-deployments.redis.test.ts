@@ -6,6 +6,7 @@ import {
   startRedisGateway,
   type RedisGateway,
 } from '../test-support/redis-gateway.ts';
+import { keyRpmCheck } from '../test-support/limit-checks.ts';
 import { connectSharedRedis } from '../test-support/shared-redis-client.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
 import { keyCounter, type LimitCheck } from './limit-check.ts';
@@ -109,13 +110,6 @@ describe.skipIf(!redisServerAvailable())('deployment usage and leases shared thr
     const limiter = new SharedLimiter({ redis: shared, housekeepingEveryMs: 60_000 });
     try {
       await awayFromWindowEdge();
-      const rpm = (hash: string, limit: number): LimitCheck => ({
-        kind: 'r',
-        key: keyCounter(hash, 'r'),
-        limit,
-        amount: 1,
-        scope: 'key',
-      });
       const slot = (hash: string): LimitCheck => ({
         kind: 'p',
         key: keyCounter(hash, 'p'),
@@ -128,7 +122,9 @@ describe.skipIf(!redisServerAvailable())('deployment usage and leases shared thr
       const results = await Promise.all(
         // async: admit answers at once (no Promise) only without Redis.
         Array.from({ length: 150 }, async (_, index) =>
-          limiter.admit(index % 2 === 0 ? [rpm('batch-a', 60)] : [rpm('batch-b', 1000), slot('batch-b')]),
+          limiter.admit(
+            index % 2 === 0 ? [keyRpmCheck('batch-a', 60)] : [keyRpmCheck('batch-b', 1000), slot('batch-b')],
+          ),
         ),
       );
       expect(shared.state().calls - callsBefore).toBe(2);
@@ -142,7 +138,7 @@ describe.skipIf(!redisServerAvailable())('deployment usage and leases shared thr
       expect(odd.filter((result) => result.ok)).toHaveLength(2);
       expect(odd[1]).toMatchObject({ ok: true, usage: [2, 2] });
       expect(odd[2]).toMatchObject({ ok: false, failed: 1 });
-      const after = await limiter.admit([rpm('batch-b', 1000)]);
+      const after = await limiter.admit([keyRpmCheck('batch-b', 1000)]);
       expect(after).toMatchObject({ ok: true, usage: [3] });
 
       // Settlements of one counter add up into one operation: 400 token adjustments (more than one call holds
