@@ -1,4 +1,11 @@
-import type { CustomResourceJson, DeploymentJson, JobJson, KubeJson, SecretJson } from './kube-json.ts';
+import type {
+  CustomResourceJson,
+  DeploymentJson,
+  JobJson,
+  KubeJson,
+  PodJson,
+  SecretJson,
+} from './kube-json.ts';
 
 /** The read side of an informer: what a reconcile may look at. */
 export interface CacheReader<T> {
@@ -17,6 +24,8 @@ export interface Caches {
   readonly serviceAccounts: CacheReader<KubeJson>;
   readonly deployments: CacheReader<DeploymentJson>;
   readonly jobs: CacheReader<JobJson>;
+  /** The migration Jobs' pods (never the gateway's serving pods), for their phase. */
+  readonly migrationPods: CacheReader<PodJson>;
   readonly horizontalPodAutoscalers: CacheReader<KubeJson>;
   readonly podDisruptionBudgets: CacheReader<KubeJson>;
   /** The models and the keys whose gatewayRef names a gateway (an index over those two caches). */

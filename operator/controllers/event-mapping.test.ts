@@ -3,6 +3,7 @@ import { gateway, model, virtualKey } from '../test-support/fixtures.ts';
 import {
   keysForChild,
   keysForGateway,
+  keysForMigrationPod,
   keysForModel,
   keysForSecret,
   keysForVirtualKey,
@@ -37,6 +38,18 @@ const secret = (name: string, owner?: { kind: string; name: string }) => ({
 });
 
 describe('event mapping', () => {
+  it('sends a migration pod that exited 0 to the gateway its instance label names, and no other step', () => {
+    const labels = { 'app.kubernetes.io/instance': 'main', 'app.kubernetes.io/component': 'migration' };
+    const pod = (phase: string, withLabels: Record<string, string> = labels) => ({
+      metadata: { name: 'main-migrate-x', namespace: 'llm', labels: withLabels },
+      status: { phase },
+    });
+    expect(keysForMigrationPod(pod('Succeeded'))).toEqual(['LLMGateway:llm/main']);
+    expect(keysForMigrationPod(pod('Running'))).toEqual([]);
+    expect(keysForMigrationPod(pod('Failed'))).toEqual([]);
+    expect(keysForMigrationPod(pod('Succeeded', {}))).toEqual([]);
+  });
+
   it('sends a gateway change to the gateway and to its own models and keys', () => {
     expect(keysForGateway('llm', 'main', members)).toEqual([
       'LLMGateway:llm/main',

@@ -57,6 +57,18 @@ export function keysForChild(child: KubeJson): string[] {
 }
 
 /**
+ * A migration pod exited 0: its gateway, named by the pod's instance label (the pod's owner is the Job, not
+ * the gateway), which may roll before the Job controller marks the Job complete. Its other steps (created,
+ * scheduled, running) change nothing the gateway reads: at 200 gateways they were ~600 reconciles that
+ * kept the models' and keys' statuses waiting (e2e/scale).
+ */
+export function keysForMigrationPod(pod: KubeJson & { status?: { phase?: string | undefined } }): string[] {
+  const gateway = pod.metadata?.labels?.['app.kubernetes.io/instance'];
+  if (gateway === undefined || pod.status?.phase !== 'Succeeded') return [];
+  return [gatewayKey(pod.metadata?.namespace ?? '', gateway)];
+}
+
+/**
  * A Secret changed: the objects whose desired state reads it. Gateways read their env Secrets, their
  * models' credentials and their keys' Secrets (for the hashes); models and keys report whether theirs exist.
  */

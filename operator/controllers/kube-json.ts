@@ -53,6 +53,11 @@ export interface DeploymentJson extends KubeJson {
   };
 }
 
+/** A migration Job's pod: only its phase is read (a Succeeded pod is a finished migration). */
+export interface PodJson extends KubeJson {
+  readonly status?: { readonly phase?: string | undefined };
+}
+
 export interface JobJson extends KubeJson {
   readonly status?: {
     readonly conditions?:

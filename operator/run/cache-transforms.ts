@@ -1,4 +1,4 @@
-import type { DeploymentJson, JobJson, KubeJson } from '../controllers/kube-json.ts';
+import type { DeploymentJson, JobJson, KubeJson, PodJson } from '../controllers/kube-json.ts';
 
 /**
  * What the caches of children keep: what the controllers read of them (kube-json.ts names it), no more.
@@ -69,6 +69,12 @@ export function jobFields(object: JobJson): JobJson {
     ...metadataOnly(object),
     ...(status !== undefined ? { status: conditions !== undefined ? { conditions } : {} } : {}),
   };
+}
+
+/** A pod's owner and phase: the kubelet's other status writes (conditions, container states) change nothing. */
+export function podPhase(object: PodJson): PodJson {
+  const phase = object.status?.phase;
+  return { ...metadataOnly(object), ...(phase !== undefined ? { status: { phase } } : {}) };
 }
 
 /** The named fields of a condition that it has (no times: they change without the condition changing). */

@@ -4,7 +4,7 @@ import type { ResourceType } from '../kube/resource-type.ts';
 import { SupervisedInformer } from '../kube/supervised-informer.ts';
 import type { CachedObject, SupervisedInformerOptions } from '../kube/supervised-informer.ts';
 import { managedBy } from '../render/labels.ts';
-import { deploymentFields, jobFields, metadataOnly } from './cache-transforms.ts';
+import { deploymentFields, jobFields, metadataOnly, podPhase } from './cache-transforms.ts';
 import type { Caches } from '../controllers/caches.ts';
 import type { CustomResourceJson } from '../controllers/kube-json.ts';
 import { ByGatewayIndex } from './by-gateway-index.ts';
@@ -12,6 +12,8 @@ import { customResources } from '../controllers/resources.ts';
 
 /** Children carry this label: their caches hold only the operator's objects, not the whole cluster's. */
 const ownedSelector = `app.kubernetes.io/managed-by=${managedBy}`;
+/** The migration Jobs' pods only: a cluster's other pods (the gateways' own included) are never cached. */
+const migrationPodSelector = `${ownedSelector},app.kubernetes.io/component=migration`;
 
 export interface InformerSet {
   readonly caches: Caches;
@@ -68,6 +70,7 @@ export function createInformers(options: InformerSetOptions): InformerSet {
     serviceAccounts: make(builtInResources.serviceAccount, ownedSelector, metadataOnly),
     deployments: make(builtInResources.deployment, ownedSelector, deploymentFields),
     jobs: make(builtInResources.job, ownedSelector, jobFields),
+    migrationPods: make(builtInResources.pod, migrationPodSelector, podPhase),
     horizontalPodAutoscalers: make(builtInResources.horizontalPodAutoscaler, ownedSelector, metadataOnly),
     podDisruptionBudgets: make(builtInResources.podDisruptionBudget, ownedSelector, metadataOnly),
     modelsOf: (namespace, gateway) => modelIndex.of(namespace, gateway),

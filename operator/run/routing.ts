@@ -2,6 +2,7 @@ import type { Caches } from '../controllers/caches.ts';
 import {
   gatewayKey,
   keysForChild,
+  keysForMigrationPod,
   keysForGateway,
   keysForModel,
   keysForSecretIn,
@@ -96,6 +97,7 @@ export function routeEvents(informers: InformerSet, enqueue: (key: string, urgen
   // readiness: news from other controllers that must not wait behind a backlog of model and key statuses.
   on(caches.deployments, keysForChild, true);
   on(caches.jobs, keysForChild, true);
+  on(caches.migrationPods, keysForMigrationPod, true);
 }
 
 /** The generation each custom resource was last routed at, to tell spec changes from status writes. */
