@@ -5,7 +5,7 @@ import { consumerSecretName } from '../render/consumer-secret.ts';
 import { credentialFiles } from '../render/credentials.ts';
 import { envSecretRefs } from '../render/env.ts';
 import type { LLMGateway } from '../api/llm-gateway.ts';
-import type { KubeJson } from './kube-json.ts';
+import type { KubeJson, PodJson } from './kube-json.ts';
 
 /** Queue keys: one queue serves the three kinds, so a key names its kind. */
 export const gatewayKey = (namespace: string, name: string): string =>
@@ -62,7 +62,7 @@ export function keysForChild(child: KubeJson): string[] {
  * scheduled, running) change nothing the gateway reads: at 200 gateways they were ~600 reconciles that
  * kept the models' and keys' statuses waiting (e2e/scale).
  */
-export function keysForMigrationPod(pod: KubeJson & { status?: { phase?: string | undefined } }): string[] {
+export function keysForMigrationPod(pod: PodJson): string[] {
   const gateway = pod.metadata?.labels?.['app.kubernetes.io/instance'];
   if (gateway === undefined || pod.status?.phase !== 'Succeeded') return [];
   return [gatewayKey(pod.metadata?.namespace ?? '', gateway)];
