@@ -11,8 +11,13 @@ export interface SharedLimiterOptions {
   readonly redis: SharedRedis;
   /** How long a parallel-request slot lives without renewal: a crashed pod's slots free themselves after it. */
   readonly leaseTtlMs?: number;
-  /** Settlements wait this long to go out together in one script call. */
+  /** Claims asked for, slots released and spend wait this long to go out together in one script call. */
   readonly settleEveryMs?: number;
+  /**
+   * Corrections (real token counts against the reserved estimates, lease renewals) wait this long, or go out
+   * with the next settlement: a few script calls a second per pod instead of one every `settleEveryMs`.
+   */
+  readonly correctEveryMs?: number;
   readonly housekeepingEveryMs?: number;
   /** A lease older than this is no longer renewed (a request cannot run longer): a lost release cannot leak a slot. */
   readonly maxLeaseAgeMs?: number;
@@ -59,6 +64,7 @@ export class SharedLimiter {
   readonly #redis: SharedRedis;
   readonly #leaseTtlMs: number;
   readonly #settleEveryMs: number;
+  readonly #correctEveryMs: number;
   readonly #deploymentCounters: () => readonly string[];
   /** Leases this pod holds in Redis, by id (key, taken at): renewed while held, up to `maxLeaseAgeMs`. */
   readonly #leases = new Map<string, { readonly key: string; readonly at: number }>();
@@ -73,6 +79,8 @@ export class SharedLimiter {
   /** Settlements waiting to go out together, merged by what they change (see #queue). */
   readonly #pendingOps = new Map<string, SettleOp>();
   #flushTimer: NodeJS.Timeout | undefined;
+  /** The timer set is `settleEveryMs` long (something other than a correction waits). */
+  #flushSoon = false;
   /** Settlement calls on their way: closing waits for them (their claims' replies give back what they got). */
   readonly #inFlight = new Set<Promise<void>>();
   #closed = false;
@@ -82,6 +90,7 @@ export class SharedLimiter {
     this.#redis = options.redis;
     this.#leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.#settleEveryMs = options.settleEveryMs ?? 5;
+    this.#correctEveryMs = options.correctEveryMs ?? 20;
     this.#maxLeaseAgeMs = options.maxLeaseAgeMs ?? 15 * 60_000;
     this.#deploymentCounters = options.deploymentCounters ?? (() => []);
     this.#timers.push(
@@ -250,17 +259,32 @@ export class SharedLimiter {
       this.#pendingOps.set(id, { op, key, a, b });
     }
     if (this.#closed) return; // close() sends what is queued
-    this.#flushTimer ??= setTimeout(() => {
-      this.#flushTimer = undefined;
-      void this.#flush();
-    }, this.#settleEveryMs);
+    this.#scheduleFlush(op !== 'd' && op !== 'e');
+  }
+
+  /**
+   * A claim goes out within `settleEveryMs` (it must arrive before the last one runs out), and so do a released
+   * slot and spend (other pods admit against them); a correction waits up to `correctEveryMs`, or goes with those.
+   */
+  #scheduleFlush(soon: boolean): void {
+    if (this.#flushTimer !== undefined && (this.#flushSoon || !soon)) return;
+    clearTimeout(this.#flushTimer);
+    this.#flushSoon = soon;
+    this.#flushTimer = setTimeout(
+      () => {
+        this.#flushTimer = undefined;
+        void this.#flush();
+      },
+      soon ? this.#settleEveryMs : this.#correctEveryMs,
+    );
   }
 
   async #flush(): Promise<void> {
     if (this.#pendingOps.size === 0) return;
     if (!this.#redis.available) {
       if (this.#closed) return; // stopping: the leases expire by themselves
-      // Keep them for when Redis is back (bounded by #queue); retry later.
+      // Keep them for when Redis is back (bounded by #queue); retry later, and no sooner for a claim or release.
+      this.#flushSoon = true;
       this.#flushTimer ??= setTimeout(() => {
         this.#flushTimer = undefined;
         void this.#flush();

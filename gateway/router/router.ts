@@ -187,7 +187,9 @@ export class Router {
       const open = full === undefined ? deployments : deployments.filter((each) => !full?.has(each.id));
       const deployment = this.#choose(open, failed, request.estimatedTokens);
       if (deployment instanceof GatewayError) return { error: deployment, failure: 'unavailable' };
-      if (request.admission !== undefined && !(await request.admission.admit(deployment))) {
+      // Admitted in process (a claim) is a plain true: no await, no turn of the microtask queue.
+      const admitted = request.admission?.admit(deployment) ?? true;
+      if (admitted !== true && !(await admitted)) {
         // At its shared rpm/tpm limit: another deployment may have room.
         (full ??= new Set()).add(deployment.id);
         if (full.size < deployments.length) continue;
