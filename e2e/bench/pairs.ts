@@ -80,6 +80,19 @@ async function main(): Promise<void> {
   execFileSync('taskset', ['-a', '-p', '-c', String(loadCore), String(process.pid)], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-pairs-'));
   const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((error: unknown) => {
+        console.error(error);
+      });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Interrupted (Ctrl-C, a timeout): the servers started so far are stopped too, not left running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      console.error(`${signal}: stopping the servers`);
+      void stopAll().finally(() => process.exit(130));
+    });
   try {
     const upstream = await startNginxUpstream(loadCore);
     cleanups.push(() => upstream.close());
@@ -88,20 +101,23 @@ async function main(): Promise<void> {
     const redis = variant === 'full' || idle.includes('full') ? await startRedisServer() : undefined;
     if (redis !== undefined) cleanups.push(() => redis.destroy());
     const services = { postgresUrl: postgres.url, ...(redis === undefined ? {} : { redisPort: redis.port }) };
-    const contenders: Contender[] = [await startPassthrough(upstream.url)];
-    contenders.push(await startSwitchyard(variant, upstream.url, services, dir));
+    const contenders: Contender[] = [];
+    // Each is stopped at the end even when a later one fails to start.
+    const started = (contender: Contender) => {
+      contenders.push(contender);
+      cleanups.push(() => contender.stop());
+    };
+    started(await startPassthrough(upstream.url));
+    started(await startSwitchyard(variant, upstream.url, services, dir));
     if (baseTree !== undefined)
-      contenders.push(
+      started(
         await startSwitchyard(variant, upstream.url, services, dir, {
           root: resolve(baseTree),
           tag: 'base',
           ...(baseNodeOptions === undefined ? {} : { nodeOptions: baseNodeOptions }),
         }),
       );
-    for (const contender of contenders) {
-      cleanups.push(() => contender.stop());
-      await verify(contender);
-    }
+    for (const contender of contenders) await verify(contender);
     for (const id of idle) {
       const neighbour = await launchServer(id, upstream.url, () => Promise.resolve(services), dir);
       cleanups.push(() => neighbour.stop());
@@ -141,11 +157,7 @@ async function main(): Promise<void> {
     });
     if (contenders.length === 3) console.log(`this tree against the base tree: x${ratio(1, 2)}`);
   } finally {
-    for (const cleanup of cleanups.reverse())
-      await cleanup().catch((error: unknown) => {
-        console.error(error);
-      });
-    rmSync(dir, { recursive: true, force: true });
+    await stopAll();
   }
 }
 
