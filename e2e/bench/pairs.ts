@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startPostgresServer } from '../../gateway/test-support/postgres-server.ts';
@@ -9,7 +9,7 @@ import { launchServer } from './contenders/launch.ts';
 import { startPassthrough } from './contenders/passthrough.ts';
 import { isSwitchyardVariant, startSwitchyard, type SwitchyardVariant } from './contenders/switchyard.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
-import { coreTicks, loadCore, serverCore, stealPercent, treeCpuMs } from './processes.ts';
+import { coreTicks, loadCore, runCleanups, serverCore, stealPercent, treeCpuMs } from './processes.ts';
 import { format, median } from './stats.ts';
 import { verify } from './verify.ts';
 import { runWrk } from './wrk.ts';
@@ -79,20 +79,7 @@ async function main(): Promise<void> {
   // As in run.ts: the gateways' dependencies and the load share the load core; the server core runs the server.
   execFileSync('taskset', ['-a', '-p', '-c', String(loadCore), String(process.pid)], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-pairs-'));
-  const cleanups: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse())
-      await cleanup().catch((error: unknown) => {
-        console.error(error);
-      });
-    rmSync(dir, { recursive: true, force: true });
-  };
-  // Interrupted (Ctrl-C, a timeout): the servers started so far are stopped too, not left running.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      console.error(`${signal}: stopping the servers`);
-      void stopAll().finally(() => process.exit(130));
-    });
+  const { cleanups, stopAll } = runCleanups(dir);
   try {
     const upstream = await startNginxUpstream(loadCore);
     cleanups.push(() => upstream.close());

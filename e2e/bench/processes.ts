@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readdirSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -187,4 +187,28 @@ export function coreTicks(core: number): CoreTicks {
 /** The share of a window (between two `coreTicks` readings) stolen from the core, in percent. */
 export function stealPercent(before: CoreTicks, after: CoreTicks): number {
   return (100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total);
+}
+
+/**
+ * What a run starts, stopped in reverse order by `stopAll` (then `dir` is removed), also when the run is
+ * interrupted (Ctrl-C, a timeout), so no server is left running.
+ */
+export function runCleanups(dir: string): {
+  cleanups: (() => Promise<void>)[];
+  stopAll: () => Promise<void>;
+} {
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((error: unknown) => {
+        console.error(error);
+      });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      console.error(`${signal}: stopping the servers`);
+      void stopAll().finally(() => process.exit(130));
+    });
+  return { cleanups, stopAll };
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgresServer } from '../../gateway/test-support/postgres-server.ts';
@@ -27,7 +27,7 @@ import {
   type Phase,
 } from './measure.ts';
 import { startNginxUpstream } from './nginx-upstream.ts';
-import { coreTicks, loadCore, serverCore, stealPercent } from './processes.ts';
+import { coreTicks, loadCore, runCleanups, serverCore, stealPercent } from './processes.ts';
 import { resultsMarkdown, writeResults, type RunContext } from './report.ts';
 import type { Row } from './results.ts';
 import { verify } from './verify.ts';
@@ -141,20 +141,7 @@ async function main(): Promise<void> {
   // inherit this process's core (the load generators' and nginx's), so the server's core runs the server only.
   execFileSync('taskset', ['-a', '-p', '-c', String(loadCore), String(process.pid)], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-  const cleanups: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse())
-      await cleanup().catch((error: unknown) => {
-        console.error(error);
-      });
-    rmSync(dir, { recursive: true, force: true });
-  };
-  // Interrupted (Ctrl-C, a timeout): the servers started so far are stopped too, not left running.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      console.error(`${signal}: stopping the servers`);
-      void stopAll().finally(() => process.exit(130));
-    });
+  const { cleanups, stopAll } = runCleanups(dir);
   const entries: (Contender | Unavailable)[] = [];
   try {
     const upstream = await startNginxUpstream(loadCore);
