@@ -15,7 +15,7 @@ export interface SharedLimiterOptions {
   readonly settleEveryMs?: number;
   /**
    * Corrections (real token counts against the reserved estimates, lease renewals) wait this long, or go out
-   * with the next settlement: a few script calls a second per pod instead of one every `settleEveryMs`.
+   * with the next settlement: under load, claims set how often a pod calls the script, not every response.
    */
   readonly correctEveryMs?: number;
   readonly housekeepingEveryMs?: number;
