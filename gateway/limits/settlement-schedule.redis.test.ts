@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SharedRedis } from '../redis/shared-redis.ts';
+import { eventually } from '../test-support/operations.ts';
 import { connectSharedRedis } from '../test-support/shared-redis-client.ts';
 import { redisServerAvailable, startRedisServer, type RedisServer } from '../test-support/redis-server.ts';
 import { keyCounter, windowMs } from './limit-check.ts';
@@ -37,21 +38,13 @@ describe.skipIf(!redisServerAvailable())('when settlements go to Redis', () => {
     return { base, window, read };
   };
 
-  const until = async (done: () => Promise<boolean>, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await done())) {
-      if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
-
   it('holds a token correction back for correctEveryMs', async () => {
     const counter = await tokenCounter('schedule-alone');
     const queuedAt = Date.now();
     limiter.adjust('redis', counter.base, counter.window, 7);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await counter.read()).toBe(100);
-    await until(async () => (await counter.read()) === 107, 5000);
+    await eventually(async () => (await counter.read()) === 107, 5000, 'the correction');
     expect(Date.now() - queuedAt).toBeGreaterThanOrEqual(correctEveryMs - 50);
   });
 
@@ -61,7 +54,7 @@ describe.skipIf(!redisServerAvailable())('when settlements go to Redis', () => {
     limiter.adjust('redis', counter.base, counter.window, -40);
     limiter.addSpend(spend, 0.25, windowMs);
     const queuedAt = Date.now();
-    await until(async () => Number(await connection.client.get(spend)) === 0.25, 2000);
+    await eventually(async () => Number(await connection.client.get(spend)) === 0.25, 2000, 'the spend');
     expect(await counter.read()).toBe(60);
     expect(Date.now() - queuedAt).toBeLessThan(correctEveryMs / 2);
   });
