@@ -61,6 +61,8 @@ ${spendLogs ? '' : '  disable_spend_logs: true\n'}${redis ? `router_settings: { 
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
+      // No endpoints to leave here: it exits at once on SIGTERM, before `stop` kills it, so `--cpu-prof` can write.
+      SWITCHYARD_SHUTDOWN_DELAY_SECONDS: '0',
       ...(tree.nodeOptions === undefined ? {} : { NODE_OPTIONS: tree.nodeOptions }),
     },
     readyUrl: `${base}/`,
